@@ -1,0 +1,156 @@
+/**
+ * The contract between the TypeScript layer and the native addon (`native/`).
+ *
+ * Everything that crosses the boundary is flat: one JS→C++ call carries a whole tick's
+ * batch of commands as parallel typed arrays, and one C++→JS call per loop iteration
+ * carries every response that arrived in it. Values stay raw bytes plus flags; all
+ * encoding, decoding, validation and error mapping happen in TypeScript.
+ *
+ * Ownership: the addon copies keys and values out of the batch before `submit` returns,
+ * so the caller may reuse the arrays. Response buffers belong to JS once delivered.
+ * @internal
+ */
+import { createRequire } from 'node:module';
+
+/** Command codes understood by `NativeConnection.submit`. */
+export const NativeOp = {
+  /** `expiry` > 0 turns it into get-and-touch. */
+  Get: 1,
+  /** `expiry` is the lock time in seconds (0 = server default). */
+  GetAndLock: 2,
+  /** `aux`: -1 = first replica to answer, -2 = every replica (one response each), n >= 0 = replica n. */
+  GetReplica: 3,
+  Set: 10,
+  Add: 11,
+  Replace: 12,
+  Append: 13,
+  Prepend: 14,
+  Delete: 20,
+  /** `delta` = amount; `aux` = 1 to create with `initial` when missing; `expiry` applies on create. */
+  Incr: 21,
+  Decr: 22,
+  Touch: 23,
+  /** `cas` is required. */
+  Unlock: 24,
+  /** One response per node that holds the key's vBucket (master first); `final` on the last. */
+  Observe: 30,
+  /** Key = stat group ('' for the default group); one response per stat per server; `final` on the last. */
+  Stats: 31,
+} as const;
+export type NativeOpCode = (typeof NativeOp)[keyof typeof NativeOp];
+
+/** One tick's commands as parallel arrays of length `count`. */
+export interface NativeBatch {
+  count: number;
+  /** JS-chosen id per command, echoed in its responses. */
+  seq: Uint32Array;
+  op: Uint8Array;
+  /** All keys concatenated; key i is `keys[keyEnd[i-1] ?? 0 .. keyEnd[i])`. */
+  keys: Buffer;
+  keyEnd: Uint32Array;
+  /** All values concatenated, as keys (empty for commands without a value). */
+  values: Buffer;
+  valueEnd: Uint32Array;
+  /** Item flags for stores. */
+  flags: Uint32Array;
+  /** TTL / expiry in seconds (Couchbase rule: <= 30 days relative, else absolute), or lock time. */
+  expiry: Uint32Array;
+  /** CAS to match, 0n for none. */
+  cas: BigUint64Array;
+  /** Counter amount (always positive; the op says the direction). */
+  delta: BigUint64Array;
+  /** Counter initial value, used when `aux` says so. */
+  initial: BigUint64Array;
+  /** Per-op extra argument, see NativeOp. */
+  aux: Int32Array;
+}
+
+/** Every response that arrived in one loop iteration, as parallel arrays of length `count`. */
+export interface NativeResponses {
+  count: number;
+  seq: Uint32Array;
+  /** libcouchbase status code (lcb_STATUS), 0 = success. */
+  rc: Int32Array;
+  cas: BigUint64Array;
+  flags: Uint32Array;
+  /** Counter value after incr/decr. */
+  u64: BigUint64Array;
+  /**
+   * Observe: the status byte (0x00 found not persisted, 0x01 found persisted, 0x80 not found,
+   * 0x81 logically deleted) | 0x100 when this node is the master. Otherwise 0.
+   */
+  aux: Int32Array;
+  /** 1 when this is the last response for `seq`. */
+  final: Uint8Array;
+  /** Value bytes (get family; stats: the stat value); response i is `data[dataEnd[i-1] ?? 0 .. dataEnd[i])`. */
+  data: Buffer;
+  dataEnd: Uint32Array;
+  /**
+   * Observe and stats: the server as "host:port"; stats: "host:port\tstatName".
+   * On failures: libcouchbase's error context text when it has one. Otherwise undefined.
+   */
+  text: Array<string | undefined>;
+}
+
+export interface NativeConnectionOptions {
+  /** A libcouchbase connection string; host names are already resolved to addresses. */
+  connstr: string;
+  username?: string;
+  password?: string;
+  /** Per-operation timeout in microseconds. */
+  operationTimeoutUs: number;
+  /** Bootstrap timeout in microseconds. */
+  configTimeoutUs: number;
+}
+
+export interface NativeConnection {
+  /** Bootstraps; `done` runs once with rc 0 or the failure's lcb status and a description. */
+  connect(done: (rc: number, detail: string) => void): void;
+  /**
+   * Schedules the batch in one lcb_sched_enter/leave. Returns one rc per command: 0 when
+   * scheduled (its responses will follow), otherwise the lcb status and no response will come.
+   */
+  submit(batch: NativeBatch): Int32Array;
+  /** Operation timeout in microseconds, applied to commands submitted afterwards. */
+  setOperationTimeout(us: number): void;
+  /** The KV nodes of the current configuration as "host:port". */
+  serverNodes(): string[];
+  /**
+   * Fails every outstanding command (their responses are still delivered), releases the
+   * instance and every handle; `done` runs once when nothing keeps the loop alive anymore.
+   */
+  close(done: () => void): void;
+}
+
+export interface NativeAddon {
+  Connection: new (
+    options: NativeConnectionOptions,
+    onResponses: (responses: NativeResponses) => void,
+  ) => NativeConnection;
+  /** libcouchbase's version string, e.g. "3.3.4". */
+  lcbVersion: string;
+  /** libcouchbase's own short name and description of a status code. */
+  strerror(rc: number): { name: string; description: string };
+}
+
+let addon: NativeAddon | undefined;
+
+/** Loads the addon once per thread (it is context-aware, so each worker gets its own). */
+export function loadNative(): NativeAddon {
+  if (!addon) {
+    const require = createRequire(import.meta.url);
+    // From src/ (tsx) the build folder is one level up; from dist/src/ it is two.
+    const candidates = ['../build/Release/couchbase_rx.node', '../../build/Release/couchbase_rx.node'];
+    let lastError: unknown;
+    for (const path of candidates) {
+      try {
+        addon = require(path) as NativeAddon;
+        break;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (!addon) throw lastError;
+  }
+  return addon;
+}
