@@ -1,0 +1,97 @@
+/**
+ * Key-value throughput, side by side in one run:
+ *   couchbase-rx against memcached and against the emulator: 100,000 small JSON docs stored with
+ *   setMulti then read with getMulti (windows of 1,000), and read with plain get() calls issued in
+ *   the same tick (windows of 1,000 awaited with Promise.all);
+ *   the official couchbase@4.7.1 SDK against the same emulator: upsert then get, Promise.all
+ *   over windows of 1,000.
+ * Prints ops/s and ratios. Run: `npx tsx bench/kv-throughput.ts [docs=100000] [window=1000]`.
+ */
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { connect, type Couchbase } from '../src/index.js';
+import { startEmulator } from '../emulator/index.js';
+import { startMemcached } from '../test/helpers/memcached.js';
+
+const docs = Number(process.argv[2] ?? 100_000);
+const window = Number(process.argv[3] ?? 1_000);
+const keys = Array.from({ length: docs }, (_, i) => `bench::${i}`);
+const value = (i: number) => ({ id: i, name: `doc ${i}`, tags: ['a', 'b'], n: i * 3 });
+
+type Row = { server: string; client: string; phase: string; opsPerSec: number };
+const rows: Row[] = [];
+
+async function timed(server: string, client: string, phase: string, run: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await run();
+  const seconds = (performance.now() - start) / 1000;
+  const opsPerSec = Math.round(docs / seconds);
+  rows.push({ server, client, phase, opsPerSec });
+  console.error(`${server.padEnd(10)} ${client.padEnd(16)} ${phase.padEnd(22)} ${opsPerSec.toLocaleString('en').padStart(10)} ops/s`);
+  return opsPerSec;
+}
+
+async function benchOurs(server: string, cb: Couchbase): Promise<void> {
+  await timed(server, 'couchbase-rx', 'setMulti', async () => {
+    for (let i = 0; i < docs; i += window) {
+      const batch: Record<string, unknown> = {};
+      for (let j = i; j < Math.min(i + window, docs); j++) batch[keys[j]!] = value(j);
+      await cb.setMulti(batch);
+    }
+  });
+  await timed(server, 'couchbase-rx', 'getMulti', async () => {
+    for (let i = 0; i < docs; i += window) await cb.getMulti(keys.slice(i, i + window));
+  });
+  await timed(server, 'couchbase-rx', 'get (same tick)', async () => {
+    for (let i = 0; i < docs; i += window) await Promise.all(keys.slice(i, i + window).map((k) => cb.get(k)));
+  });
+}
+
+async function benchOfficial(connectionString: string, username: string, password: string): Promise<void> {
+  const couchbase = createRequire(import.meta.url)('couchbase4');
+  const cluster = await couchbase.connect(connectionString, { username, password });
+  const collection = cluster.bucket('default').defaultCollection();
+  try {
+    await timed('emulator', 'couchbase@4.7.1', 'upsert (Promise.all)', async () => {
+      for (let i = 0; i < docs; i += window) {
+        const ops = [];
+        for (let j = i; j < Math.min(i + window, docs); j++) ops.push(collection.upsert(keys[j]!, value(j)));
+        await Promise.all(ops);
+      }
+    });
+    await timed('emulator', 'couchbase@4.7.1', 'get (Promise.all)', async () => {
+      for (let i = 0; i < docs; i += window) await Promise.all(keys.slice(i, i + window).map((k) => collection.get(k)));
+    });
+  } finally {
+    await cluster.close();
+  }
+}
+
+const memcached = await startMemcached();
+const emulator = await startEmulator({ nodes: 1, buckets: ['default'] });
+try {
+  const onMemcached = await connect({ connectionString: memcached.connectionString });
+  await benchOurs('memcached', onMemcached);
+  await onMemcached.close();
+
+  const onEmulator = await connect({
+    connectionString: `${emulator.connectionString}/default`,
+    username: emulator.username,
+    password: emulator.password,
+  });
+  await benchOurs('emulator', onEmulator);
+  await onEmulator.close();
+
+  await benchOfficial(emulator.connectionString, emulator.username, emulator.password);
+} finally {
+  await emulator.stop();
+  await memcached.stop();
+}
+
+const find = (server: string, client: string, phase: string) =>
+  rows.find((r) => r.server === server && r.client === client && r.phase === phase)?.opsPerSec ?? NaN;
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+console.log(JSON.stringify({ docs, window, rows }, null, 2));
+console.log(`ratio couchbase-rx/official on the emulator: set ${ratio(find('emulator', 'couchbase-rx', 'setMulti'), find('emulator', 'couchbase@4.7.1', 'upsert (Promise.all)'))}x, ` +
+  `getMulti ${ratio(find('emulator', 'couchbase-rx', 'getMulti'), find('emulator', 'couchbase@4.7.1', 'get (Promise.all)'))}x, ` +
+  `get ${ratio(find('emulator', 'couchbase-rx', 'get (same tick)'), find('emulator', 'couchbase@4.7.1', 'get (Promise.all)'))}x`);
