@@ -1,0 +1,1141 @@
+/**
+ * The Couchbase connection class: connect/close, properties, and every key-value call.
+ * @module
+ */
+import { Observable } from 'rxjs';
+import { loadNative, NativeOp, type NativeAddon, type NativeConnection } from './binding.js';
+import { Batcher, MAX_OUTSTANDING, type Command, type Response } from './batcher.js';
+import {
+  formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
+} from './connstr.js';
+import {
+  ArgumentError, CouchbaseError, DurabilityError, KeyExistsError, LcbStatus, ObjectDestroyedError, TimeoutError,
+  describeRc,
+} from './errors/index.js';
+import { Item, ItemCollection, type ItemOptions } from './items.js';
+import { CallSite, Op, failedOp } from './op.js';
+import {
+  argError, checkKey, checkOptions, readBool, readCas, readDurability, readFormat, readSeconds, readTtl, readU64, readUint,
+} from './options.js';
+import {
+  MultiResult, ObserveResult, ObserveStatus, OperationResult, Result, ValueResult, type ObserveInfo, type StatsResult,
+} from './results.js';
+import { FMT_BYTES, FMT_JSON, FMT_MASK, FMT_UTF8, resolveTranscoder, type Transcoder, type TranscoderLike } from './transcoder.js';
+
+/** Options of {@link Couchbase.connect}. */
+export interface ConnectOptions {
+  /** Bucket name. Default `'default'`. */
+  bucket?: string;
+  /** Host name, `host:port`, or a list of them tried in turn. Default `'localhost'`. */
+  host?: string | string[];
+  /** A connection string (`couchbase://`, `couchbases://`, `http://`, `memcached://`); overrides host and bucket. Query parameters pass through to libcouchbase. */
+  connectionString?: string;
+  /** RBAC user name (default: the bucket name when a password is given). */
+  username?: string;
+  /** Password (the bucket's SASL password for old-style buckets). */
+  password?: string;
+  /** Operation timeout in seconds. Default 2.5. */
+  timeout?: number;
+  /** Bootstrap timeout in seconds. Default max(5, timeout). */
+  configTimeout?: number;
+  /** Do not raise NotFoundError on get/delete of a missing key. Default false. */
+  quiet?: boolean;
+  /** Format for stores without `format`. Default FMT_JSON. */
+  defaultFormat?: number;
+  /** A Transcoder class or instance. */
+  transcoder?: TranscoderLike;
+  /** Return raw bytes from gets, never decode. Default false. */
+  dataPassthrough?: boolean;
+  /** Seed option with no meaning on Node's single loop: accepted and ignored. Use one connection per worker thread instead. */
+  lockmode?: unknown;
+  /** Seed option (`unlock_gil`) with no meaning on Node: accepted and ignored. */
+  unlockGil?: unknown;
+  /** Bound on commands outstanding on this connection (advanced). Default {@link MAX_OUTSTANDING}. */
+  maxOutstanding?: number;
+  /** Use this addon instead of the built one (tests). @internal */
+  native?: NativeAddon;
+}
+
+const CONNECT_OPTIONS = [
+  'bucket', 'host', 'connectionString', 'username', 'password', 'timeout', 'configTimeout', 'quiet', 'defaultFormat',
+  'transcoder', 'dataPassthrough', 'lockmode', 'unlockGil', 'maxOutstanding', 'native',
+];
+
+/** Options of get. */
+export interface GetOptions {
+  /** Return a failed result instead of raising NotFoundError. Default: the connection's `quiet`. */
+  quiet?: boolean;
+  /** Get-and-touch: also set the key's expiry to this many seconds. */
+  ttl?: number;
+  /** Read from a replica instead of the master. */
+  replica?: boolean;
+  /** Return the raw bytes. */
+  noFormat?: boolean;
+}
+/** Options of set/add/replace. */
+export interface StoreOptions {
+  /** Only store if the document's CAS is this (set/replace). */
+  cas?: bigint;
+  /** Expiry in seconds (<= 30 days relative, else absolute Unix time). */
+  ttl?: number;
+  /** FMT_* constant (plus custom bits for a custom transcoder). Default: the connection's defaultFormat. */
+  format?: number;
+  /** Wait until persisted on this many nodes (0..4). */
+  persistTo?: number;
+  /** Wait until replicated to this many replicas (0..3). */
+  replicateTo?: number;
+}
+/** Options of delete. */
+export interface DeleteOptions {
+  cas?: bigint;
+  quiet?: boolean;
+  persistTo?: number;
+  replicateTo?: number;
+}
+/** Options of incr/decr. */
+export interface CounterOptions {
+  /** Amount to add/subtract. Default 1. */
+  amount?: number | bigint;
+  /** Create the counter with this value when missing (otherwise NotFoundError). */
+  initial?: number | bigint;
+  /** Expiry in seconds, applied when created. */
+  ttl?: number;
+}
+/** Options of append/prepend. */
+export interface AppendOptions {
+  cas?: bigint;
+  ttl?: number;
+  /** FMT_UTF8 (default) or FMT_BYTES. */
+  format?: number;
+  persistTo?: number;
+  replicateTo?: number;
+}
+/** Options of touch. */
+export interface TouchOptions {
+  /** New expiry in seconds; 0 clears it. */
+  ttl?: number;
+}
+/** Options of lock. */
+export interface LockOptions {
+  /** Lock time in seconds; 0 = server default (15 s). */
+  ttl?: number;
+}
+/** Options of getReplica. */
+export interface ReplicaOptions {
+  /** Replica number; omitted = the first replica to answer. */
+  index?: number;
+  quiet?: boolean;
+  noFormat?: boolean;
+}
+/** Options of endure. */
+export interface EndureOptions {
+  persistTo?: number;
+  replicateTo?: number;
+  /** The CAS of the mutation to wait for (0n: any). */
+  cas?: bigint;
+  /** Wait for the key's removal instead of its presence. */
+  checkRemoved?: boolean;
+  /** Seconds to wait in all. Default 5. */
+  timeout?: number;
+  /** Seconds between observe polls. Default 0.01. */
+  interval?: number;
+}
+
+const GET_OPTS = ['quiet', 'ttl', 'replica', 'noFormat'];
+const STORE_OPTS = ['cas', 'ttl', 'format', 'persistTo', 'replicateTo'];
+const DELETE_OPTS = ['cas', 'quiet', 'persistTo', 'replicateTo'];
+const COUNTER_OPTS = ['amount', 'initial', 'ttl'];
+const APPEND_OPTS = ['cas', 'ttl', 'format', 'persistTo', 'replicateTo'];
+const TOUCH_OPTS = ['ttl'];
+const LOCK_OPTS = ['ttl'];
+const REPLICA_OPTS = ['index', 'quiet', 'noFormat'];
+const ENDURE_OPTS = ['persistTo', 'replicateTo', 'cas', 'checkRemoved', 'timeout', 'interval'];
+const ITEM_OPTS = ['cas', 'ignoreCas', 'format', 'ttl', 'fragment', 'persistTo', 'replicateTo'];
+
+/** One key's command and how to turn its responses into a result. */
+interface KeyOp<R extends Result> {
+  key: string;
+  cmd: Command;
+  /** Builds the result from every response (the last is final). May throw a CouchbaseError. */
+  decode(responses: Response[]): R;
+  /** Missing key is not an error. */
+  quiet?: boolean;
+  item?: Item;
+  durability?: { persistTo: number; replicateTo: number; checkRemoved: boolean };
+}
+
+type StoreMode = 'set' | 'add' | 'replace';
+const STORE_OP = { set: NativeOp.Set, add: NativeOp.Add, replace: NativeOp.Replace } as const;
+
+function counterValue(u: bigint): number | bigint {
+  return u <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(u) : u;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/**
+ * A connection to one bucket. Create it with {@link Couchbase.connect} (or {@link connect}).
+ *
+ * ```ts
+ * const cb = await Couchbase.connect({ bucket: 'default', host: 'localhost' });
+ * await cb.set('k', { a: 1 });
+ * (await cb.get('k')).value;   // { a: 1 }
+ * await cb.close();
+ * ```
+ */
+export class Couchbase {
+  #native: NativeConnection;
+  #batcher: Batcher;
+  #transcoder: Transcoder;
+  #timeout: number;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #lcbVersion: string;
+  /** The bucket this connection is for. */
+  readonly bucket: string;
+  /** The libcouchbase connection string used (host names resolved). */
+  readonly connectionString: string;
+  /** Suppress NotFoundError on get/delete (see the seed's "Error Handling"). */
+  quiet: boolean;
+  /** Return raw bytes from gets without decoding. */
+  dataPassthrough: boolean;
+  #defaultFormat: number;
+
+  private constructor(native: NativeConnection, addon: NativeAddon, spec: {
+    bucket: string; connstr: string; timeout: number; quiet: boolean; defaultFormat: number;
+    transcoder: Transcoder; dataPassthrough: boolean; maxOutstanding: number;
+  }, batcher: Batcher) {
+    this.#native = native;
+    this.#batcher = batcher;
+    this.#transcoder = spec.transcoder;
+    this.#timeout = spec.timeout;
+    this.#lcbVersion = addon.lcbVersion;
+    this.bucket = spec.bucket;
+    this.connectionString = spec.connstr;
+    this.quiet = spec.quiet;
+    this.dataPassthrough = spec.dataPassthrough;
+    this.#defaultFormat = spec.defaultFormat;
+  }
+
+  /**
+   * Connects to a bucket. Host names are resolved asynchronously first.
+   * @param options connection options, or a connection string
+   * @throws ArgumentError for bad options; ConnectError/AuthError/BucketNotFoundError/TimeoutError when bootstrap fails
+   */
+  static async connect(options: ConnectOptions | string = {}): Promise<Couchbase> {
+    const site = new CallSite(Couchbase.connect);
+    try {
+      return await Couchbase.#connect(typeof options === 'string' ? { connectionString: options } : options);
+    } catch (error) {
+      throw error instanceof CouchbaseError ? site.apply(error) : error;
+    }
+  }
+
+  static async #connect(options: ConnectOptions): Promise<Couchbase> {
+    const o = checkOptions<ConnectOptions>('connect', options, CONNECT_OPTIONS);
+    const where = 'connect';
+    let spec: ConnSpec;
+    if (o.connectionString !== undefined) {
+      if (typeof o.connectionString !== 'string') throw argError(`${where}: 'connectionString' must be a string`, o.connectionString);
+      spec = parseConnectionString(o.connectionString);
+      if (o.bucket !== undefined && spec.bucket === undefined) spec.bucket = o.bucket;
+    } else {
+      const hostOpt = o.host ?? 'localhost';
+      const list = Array.isArray(hostOpt) ? hostOpt : [hostOpt];
+      if (list.length === 0) throw argError(`${where}: 'host' must not be an empty list`, hostOpt);
+      const hosts = list.map((h) => {
+        if (typeof h !== 'string') throw argError(`${where}: 'host' must be a string or a list of strings`, hostOpt);
+        return parseHost(h);
+      });
+      spec = { scheme: 'couchbase', hosts, bucket: undefined, params: [] };
+      // A bare host:port with the classic REST port means an HTTP bootstrap port.
+      for (const h of spec.hosts) if (h.port === 8091 && !h.type) h.type = 'http';
+    }
+    const bucket = o.bucket ?? spec.bucket ?? 'default';
+    if (typeof bucket !== 'string' || bucket.length === 0 || !/^[A-Za-z0-9._%-]+$/.test(bucket)) {
+      throw argError(`${where}: 'bucket' must be a non-empty bucket name, got ${JSON.stringify(bucket)}`, bucket);
+    }
+    spec.bucket = bucket;
+    const fromConnstr = paramSeconds(spec, 'operation_timeout');
+    const timeout = readSeconds(where, 'timeout', o.timeout, fromConnstr ?? 2.5);
+    const configTimeout = readSeconds(where, 'configTimeout', o.configTimeout, paramSeconds(spec, 'config_total_timeout') ?? Math.max(5, timeout));
+    const quiet = readBool(where, 'quiet', o.quiet, false);
+    const dataPassthrough = readBool(where, 'dataPassthrough', o.dataPassthrough, false);
+    const defaultFormat = readFormat(where, o.defaultFormat, FMT_JSON);
+    const maxOutstanding = readUint(where, 'maxOutstanding', o.maxOutstanding, MAX_OUTSTANDING, 0x7fffffff) || MAX_OUTSTANDING;
+    if (o.username !== undefined && typeof o.username !== 'string') throw argError(`${where}: 'username' must be a string`, o.username);
+    if (o.password !== undefined && typeof o.password !== 'string') throw argError(`${where}: 'password' must be a string`, o.password);
+    const transcoder = resolveTranscoder(o.transcoder);
+    // lockmode / unlockGil: accepted and ignored (one loop, no GIL; see docs/api.md).
+
+    const resolved = await resolveHosts(spec);
+    const connstr = formatConnectionString(resolved);
+    const addon = o.native ?? loadNative();
+    const username = o.username ?? (o.password !== undefined ? bucket : undefined);
+
+    let batcher!: Batcher;
+    const native = new addon.Connection(
+      {
+        connstr,
+        username,
+        password: o.password,
+        operationTimeoutUs: Math.round(timeout * 1e6),
+        configTimeoutUs: Math.round(configTimeout * 1e6),
+      },
+      (responses) => batcher.onResponses(responses),
+    );
+    batcher = new Batcher(native, Math.round(timeout * 1e6), maxOutstanding);
+    await new Promise<void>((resolve, reject) => {
+      native.connect((rc, detail) => {
+        if (rc === 0) resolve();
+        else {
+          native.close(() => {});
+          reject(CouchbaseError.fromRc(rc, { message: `couldn't connect to ${connstr}: ${describeRc(rc, undefined, detail)}` }));
+        }
+      });
+    });
+    return new Couchbase(native, addon, {
+      bucket, connstr, timeout, quiet, defaultFormat, transcoder, dataPassthrough, maxOutstanding,
+    }, batcher);
+  }
+
+  // ---------------------------------------------------------------- properties
+
+  /** Operation timeout in seconds (default 2.5); settable, applies to later operations. */
+  get timeout(): number {
+    return this.#timeout;
+  }
+  set timeout(seconds: number) {
+    const s = readSeconds('timeout', 'timeout', seconds, this.#timeout);
+    this.#timeout = s;
+    this.#batcher.timeoutUs = Math.round(s * 1e6);
+    if (!this.#closed) this.#native.setOperationTimeout(Math.round(s * 1e6));
+  }
+
+  /** Format used by stores without a `format` option. */
+  get defaultFormat(): number {
+    return this.#defaultFormat;
+  }
+  set defaultFormat(format: number) {
+    this.#defaultFormat = readFormat('defaultFormat', format, FMT_JSON);
+  }
+
+  /** The transcoder in use (class given at connect time is instantiated). */
+  get transcoder(): Transcoder {
+    return this.#transcoder;
+  }
+  set transcoder(t: TranscoderLike | null | undefined) {
+    this.#transcoder = resolveTranscoder(t ?? undefined);
+  }
+
+  /** The KV nodes of the current cluster configuration, as "host:port". */
+  get serverNodes(): string[] {
+    if (this.#closed) return [];
+    return this.#native.serverNodes();
+  }
+
+  /** libcouchbase's version string. */
+  get lcbVersion(): string {
+    return this.#lcbVersion;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Batching statistics (submits, commands, max outstanding), for tests and benchmarks. @internal */
+  get batchStats(): Readonly<{ submits: number; commands: number; maxOutstanding: number; outstanding: number; queued: number }> {
+    const b = this.#batcher;
+    return { ...b.stats, outstanding: b.outstanding, queued: b.queued };
+  }
+
+  /**
+   * Closes the connection: pending operations fail, every native resource is released.
+   * Later calls fail with ObjectDestroyedError. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    this.#batcher.close();
+    this.#closing = new Promise<void>((resolve) => {
+      this.#native.close(() => {
+        this.#batcher.failInflight();
+        resolve();
+      });
+    });
+    return this.#closing;
+  }
+
+  // ---------------------------------------------------------------- machinery
+
+  #encodeKey(where: string, key: unknown): Buffer {
+    checkKey(where, key);
+    const k = this.#transcoder.encodeKey(key);
+    if (!Buffer.isBuffer(k)) throw argError(`${where}: transcoder.encodeKey must return a Buffer`, key);
+    checkKey(where, key, k);
+    return k;
+  }
+
+  #encodeValue(value: unknown, format: number): [Buffer, number] {
+    const [bytes, flags] = this.#transcoder.encodeValue(value, format);
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from((bytes as Uint8Array).buffer, (bytes as Uint8Array).byteOffset, (bytes as Uint8Array).byteLength);
+    if (typeof flags !== 'number' || !Number.isInteger(flags)) throw argError('transcoder.encodeValue must return [bytes, flags]', flags);
+    return [buf, flags >>> 0];
+  }
+
+  #decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
+    if (noFormat || this.dataPassthrough) return Buffer.from(data);
+    try {
+      return this.#transcoder.decodeValue(Buffer.from(data), flags);
+    } catch (error) {
+      if (error instanceof CouchbaseError) {
+        error.key ??= key;
+        throw error;
+      }
+      throw CouchbaseError.fromRc(LcbStatus.LCB_ERR_DECODING_FAILURE, {
+        message: `Failed to decode bytes: ${(error as Error)?.message ?? error}`, key, innerCause: error, objextra: Buffer.from(data),
+      });
+    }
+  }
+
+  /** Runs key ops; calls `done` with results and errors (error undefined = ok). Returns a cancel function. */
+  #execute<R extends Result>(ops: KeyOp<R>[], done: (results: R[], errors: Array<CouchbaseError | undefined>) => void): () => void {
+    const n = ops.length;
+    const results = new Array<R>(n);
+    const errors = new Array<CouchbaseError | undefined>(n);
+    let remaining = n;
+    const cancels: Array<() => void> = [];
+    let cancelled = false;
+    const finishOne = () => {
+      if (--remaining === 0 && !cancelled) this.#durability(ops, results, errors, done);
+    };
+    if (n === 0) {
+      queueMicrotask(() => done(results, errors));
+      return () => {};
+    }
+    for (let i = 0; i < n; i++) {
+      const op = ops[i]!;
+      const responses: Response[] = [];
+      cancels.push(this.#batcher.enqueue(op.cmd, (resp) => {
+        responses.push(resp);
+        if (!resp.final) return;
+        let r: R;
+        try {
+          r = op.decode(responses);
+        } catch (error) {
+          const e = error instanceof CouchbaseError ? error : CouchbaseError.fromRc(LcbStatus.LCB_ERR_SDK_INTERNAL, { innerCause: error, key: op.key });
+          e.key ??= op.key;
+          const failed = (op.item ?? new ValueResult(op.key)) as unknown as R;
+          failed.rc = e.rc;
+          e.result = failed;
+          results[i] = failed;
+          errors[i] = e;
+          finishOne();
+          return;
+        }
+        results[i] = r;
+        if (!r.success && !(op.quiet && r.rc === LcbStatus.LCB_ERR_DOCUMENT_NOT_FOUND)) {
+          errors[i] = CouchbaseError.fromRc(r.rc, { key: op.key, result: r, message: describeRc(r.rc, op.key, resp.text) });
+        }
+        finishOne();
+      }));
+    }
+    return () => {
+      cancelled = true;
+      for (const c of cancels) c();
+    };
+  }
+
+  /** Second phase of stores with persistTo/replicateTo: endure the successful keys. */
+  #durability<R extends Result>(ops: KeyOp<R>[], results: R[], errors: Array<CouchbaseError | undefined>, done: (results: R[], errors: Array<CouchbaseError | undefined>) => void): void {
+    const targets: number[] = [];
+    for (let i = 0; i < ops.length; i++) {
+      const d = ops[i]!.durability;
+      if (d && (d.persistTo > 0 || d.replicateTo > 0) && !errors[i] && results[i]!.success) targets.push(i);
+    }
+    if (targets.length === 0) return done(results, errors);
+    let remaining = targets.length;
+    for (const i of targets) {
+      const d = ops[i]!.durability!;
+      this.#endure(ops[i]!.key, { ...d, cas: results[i]!.cas, timeout: Math.max(5, this.#timeout), interval: 0.01 }, (error) => {
+        if (error) {
+          error.result = results[i];
+          errors[i] = error;
+        }
+        if (--remaining === 0) done(results, errors);
+      });
+    }
+  }
+
+  /** A single-key Op. `build` validates and returns the key op (throws ArgumentError). */
+  #single<R extends Result>(site: CallSite, where: string, build: () => KeyOp<R>): Op<R> {
+    if (this.#closed) return failedOp(new ObjectDestroyedError(`${where}: the connection is closed`), site);
+    let op: KeyOp<R>;
+    try {
+      op = build();
+    } catch (error) {
+      return failedOp(error, site);
+    }
+    return new Op<R>((subscriber) => {
+      if (this.#closed) {
+        subscriber.error(new ObjectDestroyedError(`${where}: the connection is closed`, { key: op.key }));
+        return;
+      }
+      return this.#execute([op], (results, errors) => {
+        if (errors[0]) subscriber.error(errors[0]);
+        else {
+          subscriber.next(results[0]!);
+          subscriber.complete();
+        }
+      });
+    }, site);
+  }
+
+  /** A multi-key Op resolving to a MultiResult. */
+  #multi<R extends Result>(site: CallSite, where: string, build: () => KeyOp<R>[]): Op<MultiResult<R>> {
+    if (this.#closed) return failedOp(new ObjectDestroyedError(`${where}: the connection is closed`), site);
+    let ops: KeyOp<R>[];
+    try {
+      ops = build();
+      const seen = new Set<string>();
+      for (const op of ops) {
+        if (seen.has(op.key)) throw argError(`${where}: duplicate key ${JSON.stringify(op.key)} in one call`, op.key, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
+        seen.add(op.key);
+      }
+    } catch (error) {
+      return failedOp(error, site);
+    }
+    return new Op<MultiResult<R>>((subscriber) => {
+      if (this.#closed) {
+        subscriber.error(new ObjectDestroyedError(`${where}: the connection is closed`));
+        return;
+      }
+      return this.#execute(ops, (results, errors) => {
+        const mr = new MultiResult<R>();
+        for (let i = 0; i < ops.length; i++) mr.set(ops[i]!.key, results[i]!);
+        const first = errors.findIndex((e) => e !== undefined);
+        if (first >= 0) {
+          const e = errors[first]!;
+          const failed = errors.filter((x) => x !== undefined).length;
+          const err = CouchbaseError.fromRc(e.rc, {
+            message: `${where}: ${failed} of ${ops.length} operations failed; first: ${e.message}`,
+            key: e.key, innerCause: e.innerCause, objextra: e.objextra, allResults: mr, result: e.result,
+          });
+          subscriber.error(err);
+        } else {
+          subscriber.next(mr);
+          subscriber.complete();
+        }
+      });
+    }, site);
+  }
+
+  /**
+   * Normalises a multi input into [key, value, item?, itemOptions?] entries.
+   * `valued`: the input maps keys to values (set family, append) rather than to options.
+   */
+  #entries(where: string, input: unknown, valued: boolean): Array<{ key: string; v: unknown; item?: Item; itemOpts?: ItemOptions }> {
+    const out: Array<{ key: string; v: unknown; item?: Item; itemOpts?: ItemOptions }> = [];
+    if (input instanceof ItemCollection) {
+      for (const [item, opts] of input.entries()) {
+        if (!(item instanceof Item)) throw argError(`${where}: item collections must hold Item objects`, item);
+        checkOptions(`${where} item ${JSON.stringify(item.key)}`, opts, ITEM_OPTS);
+        out.push({ key: item.key, v: item.value, item, itemOpts: opts });
+      }
+      return out;
+    }
+    if (typeof input === 'string') throw argError(`${where}: pass a list of keys, not a single string`, input);
+    if (input instanceof Map) {
+      for (const [k, v] of input) out.push({ key: k, v });
+      return out;
+    }
+    if (isPlainObject(input)) {
+      for (const k of Object.keys(input)) out.push({ key: k, v: input[k] });
+      return out;
+    }
+    if (input !== null && typeof input === 'object' && Symbol.iterator in input) {
+      for (const e of input as Iterable<unknown>) {
+        if (valued) {
+          if (!Array.isArray(e) || e.length !== 2) throw argError(`${where}: expected [key, value] pairs, a Record or a Map`, e);
+          out.push({ key: e[0] as string, v: e[1] });
+        } else {
+          out.push({ key: e as string, v: undefined });
+        }
+      }
+      return out;
+    }
+    throw argError(`${where}: expected ${valued ? 'a Record/Map of key → value' : 'an iterable of keys'} or an item collection, got ${input === null ? 'null' : typeof input}`, input);
+  }
+
+  // ---------------------------------------------------------------- builders
+
+  #getOp(where: string, key: string, o: Partial<GetOptions>, item?: Item): KeyOp<ValueResult> {
+    const k = this.#encodeKey(where, key);
+    const ttl = readTtl(where, o.ttl);
+    const replica = readBool(where, 'replica', o.replica, false);
+    const noFormat = readBool(where, 'noFormat', o.noFormat, false);
+    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
+    if (replica && o.ttl !== undefined) throw argError(`${where}: 'ttl' (get-and-touch) cannot be combined with 'replica'`, o);
+    const cmd: Command = replica ? { op: NativeOp.GetReplica, key: k, aux: -1 } : { op: NativeOp.Get, key: k, expiry: ttl };
+    return { key, cmd, quiet, item, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, noFormat, item) };
+  }
+
+  #valueResult(key: string, r: Response, noFormat: boolean, item?: Item): ValueResult {
+    const res = item ?? new ValueResult(key);
+    res.rc = r.rc;
+    res.cas = r.cas;
+    res.flags = r.flags;
+    if (r.rc === 0) res.value = this.#decode(key, r.data, r.flags, noFormat);
+    else if (!item) res.value = undefined;
+    return res;
+  }
+
+  #opResult(key: string, r: Response, item?: Item): OperationResult {
+    if (item) {
+      item.rc = r.rc;
+      if (r.rc === 0) item.cas = r.cas;
+      return item as unknown as OperationResult;
+    }
+    return new OperationResult(key, r.rc, r.cas);
+  }
+
+  #storeOp(mode: StoreMode, where: string, key: string, value: unknown, o: Partial<StoreOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
+    const k = this.#encodeKey(where, key);
+    const format = readFormat(where, o.format, this.#defaultFormat);
+    const ttl = readTtl(where, o.ttl);
+    let cas = readCas(where, o.cas);
+    if (item && o.cas === undefined && !o.ignoreCas && mode !== 'add') cas = item.cas;
+    if (mode === 'add' && cas !== 0n) throw argError(`${where}: 'cas' makes no sense for add`, o.cas);
+    const durability = { ...readDurability(where, o), checkRemoved: false };
+    const [bytes, flags] = this.#encodeValue(value, format);
+    return {
+      key, cmd: { op: STORE_OP[mode], key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
+      decode: (rs) => {
+        const r = this.#opResult(key, rs[rs.length - 1]!, item);
+        if (item && r.success) item.flags = flags;
+        return r;
+      },
+    };
+  }
+
+  #appendOp(prepend: boolean, where: string, key: string, fragment: unknown, o: Partial<AppendOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
+    const k = this.#encodeKey(where, key);
+    const format = readFormat(where, o.format, FMT_UTF8);
+    const base = format & FMT_MASK;
+    if (base !== FMT_UTF8 && base !== FMT_BYTES) {
+      throw argError(`${where}: append/prepend work only with FMT_UTF8 or FMT_BYTES (appending to JSON or V8 data corrupts it)`, format);
+    }
+    const ttl = readTtl(where, o.ttl);
+    let cas = readCas(where, o.cas);
+    if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
+    const durability = { ...readDurability(where, o), checkRemoved: false };
+    const [bytes, flags] = this.#encodeValue(fragment, format);
+    return {
+      key, cmd: { op: prepend ? NativeOp.Prepend : NativeOp.Append, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
+      decode: (rs) => {
+        const r = this.#opResult(key, rs[rs.length - 1]!, item);
+        if (item && r.success) {
+          const cur = item.value;
+          if (typeof cur === 'string' && typeof fragment === 'string') item.value = prepend ? fragment + cur : cur + fragment;
+          else if (cur instanceof Uint8Array && fragment instanceof Uint8Array) item.value = prepend ? Buffer.concat([fragment, cur]) : Buffer.concat([cur, fragment]);
+        }
+        return r;
+      },
+    };
+  }
+
+  #deleteOp(where: string, key: string, o: Partial<DeleteOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
+    const k = this.#encodeKey(where, key);
+    let cas = readCas(where, o.cas);
+    if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
+    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
+    const durability = { ...readDurability(where, o), checkRemoved: true };
+    return { key, cmd: { op: NativeOp.Delete, key: k, cas }, quiet, item, durability, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
+  }
+
+  #counterOp(decr: boolean, where: string, key: string, o: Partial<CounterOptions>, item?: Item): KeyOp<ValueResult> {
+    const k = this.#encodeKey(where, key);
+    const amount = readU64(where, 'amount', o.amount, 1n);
+    const create = o.initial !== undefined;
+    const initial = readU64(where, 'initial', o.initial, 0n);
+    const ttl = readTtl(where, o.ttl);
+    return {
+      key, item, cmd: { op: decr ? NativeOp.Decr : NativeOp.Incr, key: k, delta: amount, initial, aux: create ? 1 : 0, expiry: ttl },
+      decode: (rs) => {
+        const r = rs[rs.length - 1]!;
+        const res = item ?? new ValueResult(key);
+        res.rc = r.rc;
+        res.cas = r.cas;
+        res.flags = 0;
+        if (r.rc === 0) res.value = counterValue(r.u64);
+        return res;
+      },
+    };
+  }
+
+  #touchOp(where: string, key: string, o: Partial<TouchOptions>, item?: Item): KeyOp<OperationResult> {
+    const k = this.#encodeKey(where, key);
+    const ttl = readTtl(where, o.ttl);
+    return { key, item, cmd: { op: NativeOp.Touch, key: k, expiry: ttl }, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
+  }
+
+  #lockOp(where: string, key: string, o: Partial<LockOptions>, item?: Item): KeyOp<ValueResult> {
+    const k = this.#encodeKey(where, key);
+    const ttl = readUint(where, 'ttl', o.ttl, 0, 30);
+    return { key, item, cmd: { op: NativeOp.GetAndLock, key: k, expiry: ttl }, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, false, item) };
+  }
+
+  #unlockOp(where: string, key: string, cas: unknown, item?: Item): KeyOp<OperationResult> {
+    const k = this.#encodeKey(where, key);
+    const c = readCas(where, cas, true);
+    return { key, item, cmd: { op: NativeOp.Unlock, key: k, cas: c }, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
+  }
+
+  #replicaOp(where: string, key: string, o: Partial<ReplicaOptions>, item?: Item): KeyOp<ValueResult> {
+    const k = this.#encodeKey(where, key);
+    const index = o.index === undefined ? -1 : readUint(where, 'index', o.index, 0, 3);
+    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
+    const noFormat = readBool(where, 'noFormat', o.noFormat, false);
+    return { key, item, quiet, cmd: { op: NativeOp.GetReplica, key: k, aux: index }, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, noFormat, item) };
+  }
+
+  #observeOp(where: string, key: string): KeyOp<ObserveResult> {
+    const k = this.#encodeKey(where, key);
+    return {
+      key, cmd: { op: NativeOp.Observe, key: k },
+      decode: (rs) => {
+        const infos: ObserveInfo[] = [];
+        let rc = 0;
+        for (const r of rs) {
+          if (r.rc !== 0) {
+            rc ||= r.rc;
+            continue;
+          }
+          if (r.final && r.text === undefined && r.aux === 0 && r.cas === 0n && rs.length > 1) continue; // terminator
+          infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server: r.text ?? '' });
+        }
+        infos.sort((a, b) => Number(b.master) - Number(a.master));
+        return new ObserveResult(key, infos.length > 0 && !infos.some((i) => i.master) && rc === 0 ? 0 : infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- endure
+
+  /** Polls observe until the requirement is met; `cb(undefined)` on success. */
+  #endure(key: string, o: { persistTo: number; replicateTo: number; cas: bigint; checkRemoved: boolean; timeout: number; interval: number }, cb: (error?: CouchbaseError) => void): () => void {
+    const deadline = performance.now() + o.timeout * 1000;
+    let cancel: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const poll = () => {
+      let op: KeyOp<ObserveResult>;
+      try {
+        op = this.#observeOp('endure', key);
+      } catch (error) {
+        return cb(error as CouchbaseError);
+      }
+      cancel = this.#execute([op], (results, errors) => {
+        if (stopped) return;
+        if (errors[0]) return cb(errors[0]);
+        const infos = results[0]!.value;
+        const verdict = evaluateDurability(key, infos, o);
+        if (verdict === true) return cb();
+        if (verdict instanceof CouchbaseError) return cb(verdict);
+        if (performance.now() + o.interval * 1000 > deadline) {
+          return cb(new TimeoutError(`endure: durability requirements (persistTo=${o.persistTo}, replicateTo=${o.replicateTo}) not met within ${o.timeout}s`, { key }));
+        }
+        timer = setTimeout(poll, o.interval * 1000);
+      });
+    };
+    poll();
+    return () => {
+      stopped = true;
+      cancel?.();
+      if (timer) clearTimeout(timer);
+    };
+  }
+
+  // ---------------------------------------------------------------- public KV API
+
+  /**
+   * Gets a document (the seed's `get`). With `ttl`, also touches it (get-and-touch); with
+   * `replica`, reads from a replica; with `noFormat`, returns the raw bytes.
+   * @throws NotFoundError when missing (unless quiet), ValueFormatError when undecodable
+   */
+  get<T = any>(key: string, options?: GetOptions): Op<ValueResult<T>> {
+    const site = new CallSite(this.get);
+    return this.#single(site, 'get', () => this.#getOp('get', key, checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
+  }
+
+  /** Stores a document unconditionally (or only if `cas` matches). */
+  set(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
+    const site = new CallSite(this.set);
+    return this.#single(site, 'set', () => this.#storeOp('set', 'set', key, value, checkOptions('set', options, STORE_OPTS)));
+  }
+
+  /** Stores a document only if the key does not exist (KeyExistsError otherwise). */
+  add(key: string, value: unknown, options?: Omit<StoreOptions, 'cas'>): Op<OperationResult> {
+    const site = new CallSite(this.add);
+    return this.#single(site, 'add', () => this.#storeOp('add', 'add', key, value, checkOptions('add', options, STORE_OPTS)));
+  }
+
+  /** Replaces an existing document (NotFoundError when missing). */
+  replace(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
+    const site = new CallSite(this.replace);
+    return this.#single(site, 'replace', () => this.#storeOp('replace', 'replace', key, value, checkOptions('replace', options, STORE_OPTS)));
+  }
+
+  /** Deletes a document. */
+  delete(key: string, options?: DeleteOptions): Op<OperationResult> {
+    const site = new CallSite(this.delete);
+    return this.#single(site, 'delete', () => this.#deleteOp('delete', key, checkOptions('delete', options, DELETE_OPTS)));
+  }
+
+  /** Increments a counter; value of the result = the new counter (number, or bigint above 2^53). */
+  incr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
+    const site = new CallSite(this.incr);
+    return this.#single(site, 'incr', () => this.#counterOp(false, 'incr', key, checkOptions('incr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
+  }
+
+  /** Decrements a counter (never below 0). */
+  decr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
+    const site = new CallSite(this.decr);
+    return this.#single(site, 'decr', () => this.#counterOp(true, 'decr', key, checkOptions('decr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
+  }
+
+  /** Appends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
+  append(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
+    const site = new CallSite(this.append);
+    return this.#single(site, 'append', () => this.#appendOp(false, 'append', key, fragment, checkOptions('append', options, APPEND_OPTS)));
+  }
+
+  /** Prepends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
+  prepend(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
+    const site = new CallSite(this.prepend);
+    return this.#single(site, 'prepend', () => this.#appendOp(true, 'prepend', key, fragment, checkOptions('prepend', options, APPEND_OPTS)));
+  }
+
+  /** Sets a key's expiry (0 clears it). */
+  touch(key: string, options?: TouchOptions): Op<OperationResult> {
+    const site = new CallSite(this.touch);
+    return this.#single(site, 'touch', () => this.#touchOp('touch', key, checkOptions('touch', options, TOUCH_OPTS)));
+  }
+
+  /** Gets and locks a document for `ttl` seconds (0 = server default, max 30). Others get TemporaryFailError until unlock or a store with the CAS. */
+  lock<T = any>(key: string, options?: LockOptions): Op<ValueResult<T>> {
+    const site = new CallSite(this.lock);
+    return this.#single(site, 'lock', () => this.#lockOp('lock', key, checkOptions('lock', options, LOCK_OPTS))) as Op<ValueResult<T>>;
+  }
+
+  /** Unlocks a key locked with lock(); `cas` is the lock's CAS (required). */
+  unlock(key: string, cas: bigint): Op<OperationResult> {
+    const site = new CallSite(this.unlock);
+    return this.#single(site, 'unlock', () => this.#unlockOp('unlock', key, cas));
+  }
+
+  /** Reads from a replica (the seed's `rget`): the first to answer, or replica `index`. */
+  getReplica<T = any>(key: string, options?: ReplicaOptions): Op<ValueResult<T>> {
+    const site = new CallSite(this.getReplica);
+    return this.#single(site, 'getReplica', () => this.#replicaOp('getReplica', key, checkOptions('getReplica', options, REPLICA_OPTS))) as Op<ValueResult<T>>;
+  }
+
+  /** Observes a key on every node holding its vBucket (master first). */
+  observe(key: string): Op<ObserveResult> {
+    const site = new CallSite(this.observe);
+    return this.#single(site, 'observe', () => this.#observeOp('observe', key));
+  }
+
+  /**
+   * Waits until a mutation is persisted on `persistTo` nodes and replicated to `replicateTo`
+   * replicas (or, with `checkRemoved`, its removal is), polling observe.
+   * @throws DurabilityError when the cluster cannot meet the requirement; TimeoutError when not met in time
+   */
+  endure(key: string, options?: EndureOptions): Op<OperationResult> {
+    const site = new CallSite(this.endure);
+    const r = this.#endureMultiOp(site, 'endure', [key], options);
+    return new Op<OperationResult>((s) => r.subscribe({
+      next: (mr) => s.next(mr.get(key)!),
+      error: (e) => s.error(e instanceof CouchbaseError && e.allResults ? CouchbaseError.fromRc(e.rc, { key, message: (e.innerCause as Error)?.message ?? e.message, result: e.result }) : e),
+      complete: () => s.complete(),
+    }), site);
+  }
+
+  /** Server statistics (the seed's `stats`): `result[statName][server] = value`. */
+  stats(name = ''): Op<StatsResult> {
+    const site = new CallSite(this.stats);
+    if (typeof name !== 'string') return failedOp(argError(`stats: name must be a string`, name), site);
+    if (this.#closed) return failedOp(new ObjectDestroyedError('stats: the connection is closed'), site);
+    const key = Buffer.from(name, 'utf8');
+    return new Op<StatsResult>((subscriber) => {
+      const out: StatsResult = {};
+      let ok = false;
+      let rc = 0;
+      return this.#batcher.enqueue({ op: NativeOp.Stats, key }, (r) => {
+        if (r.rc !== 0) rc ||= r.rc;
+        else if (r.text) {
+          ok = true;
+          const tab = r.text.indexOf('\t');
+          if (tab >= 0) {
+            const server = r.text.slice(0, tab);
+            const stat = r.text.slice(tab + 1);
+            (out[stat] ??= {})[server] = r.data.toString('utf8');
+          }
+        } else ok = true;
+        if (!r.final) return;
+        if (!ok && rc !== 0) subscriber.error(CouchbaseError.fromRc(rc, { message: `stats: ${describeRc(rc, undefined, r.text)}` }));
+        else {
+          subscriber.next(out);
+          subscriber.complete();
+        }
+      });
+    }, site);
+  }
+
+  // ---------------------------------------------------------------- multi forms
+
+  /** getMulti(keys | Record/Map key → GetOptions | items, options): one batch. */
+  getMulti<T = any>(keys: Iterable<string> | Record<string, GetOptions> | Map<string, GetOptions> | ItemCollection, options?: GetOptions): Op<MultiResult<ValueResult<T>>> {
+    const site = new CallSite(this.getMulti);
+    return this.#multi(site, 'getMulti', () => {
+      const o = checkOptions<GetOptions>('getMulti', options, GET_OPTS);
+      return this.#entries('getMulti', keys, false).map((e) =>
+        this.#getOp('getMulti', e.key, { ...o, ...this.#perKey('getMulti', e.v, GET_OPTS, 'ttl') }, e.item));
+    }) as Op<MultiResult<ValueResult<T>>>;
+  }
+
+  #storeMulti(mode: StoreMode, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
+    return this.#multi(site, where, () => {
+      const o = checkOptions<StoreOptions>(where, options, STORE_OPTS);
+      return this.#entries(where, kv, true).map((e) => this.#storeOp(mode, where, e.key, e.v, { ...o, ...e.itemOpts }, e.item));
+    });
+  }
+
+  /** setMulti(Record/Map key → value | [key, value] pairs | items, options). */
+  setMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: StoreOptions): Op<MultiResult<OperationResult>> {
+    return this.#storeMulti('set', new CallSite(this.setMulti), 'setMulti', kv, options);
+  }
+  /** addMulti: like setMulti, failing keys that exist. */
+  addMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: Omit<StoreOptions, 'cas'>): Op<MultiResult<OperationResult>> {
+    return this.#storeMulti('add', new CallSite(this.addMulti), 'addMulti', kv, options);
+  }
+  /** replaceMulti: like setMulti, failing keys that are missing. */
+  replaceMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: StoreOptions): Op<MultiResult<OperationResult>> {
+    return this.#storeMulti('replace', new CallSite(this.replaceMulti), 'replaceMulti', kv, options);
+  }
+
+  #appendMulti(prepend: boolean, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
+    return this.#multi(site, where, () => {
+      const o = checkOptions<AppendOptions>(where, options, APPEND_OPTS);
+      return this.#entries(where, kv, true).map((e) => {
+        const fragment = e.item ? e.itemOpts?.fragment : e.v;
+        if (e.item && fragment === undefined) throw argError(`${where}: item ${JSON.stringify(e.key)} needs a 'fragment' option`, e.item);
+        return this.#appendOp(prepend, where, e.key, fragment, { ...o, ...e.itemOpts, fragment: undefined }, e.item);
+      });
+    });
+  }
+  /** appendMulti(Record/Map key → fragment | items with `fragment`, options). */
+  appendMulti(kv: Record<string, string | Uint8Array> | Map<string, string | Uint8Array> | Iterable<[string, string | Uint8Array]> | ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
+    return this.#appendMulti(false, new CallSite(this.appendMulti), 'appendMulti', kv, options);
+  }
+  /** prependMulti(Record/Map key → fragment | items with `fragment`, options). */
+  prependMulti(kv: Record<string, string | Uint8Array> | Map<string, string | Uint8Array> | Iterable<[string, string | Uint8Array]> | ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
+    return this.#appendMulti(true, new CallSite(this.prependMulti), 'prependMulti', kv, options);
+  }
+  /** Appends each item's `fragment` option to it (the seed's `append_items`); item values are updated. */
+  appendItems(items: ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
+    return this.#appendMulti(false, new CallSite(this.appendItems), 'appendItems', items, options);
+  }
+  /** Prepends each item's `fragment` option to it (the seed's `prepend_items`). */
+  prependItems(items: ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
+    return this.#appendMulti(true, new CallSite(this.prependItems), 'prependItems', items, options);
+  }
+
+  /** Per-key value of a keyed multi input: an options object, or a shorthand scalar for `shorthand`. */
+  #perKey(where: string, v: unknown, allowed: string[], shorthand?: string): Record<string, unknown> {
+    if (v === undefined || v === null) return {};
+    if (isPlainObject(v)) return checkOptions(where, v, allowed) as Record<string, unknown>;
+    if (shorthand) return { [shorthand]: v };
+    throw argError(`${where}: per-key value must be an options object`, v);
+  }
+
+  /** deleteMulti(keys | Record/Map key → cas or DeleteOptions | items, options). */
+  deleteMulti(keys: Iterable<string> | Record<string, bigint | DeleteOptions> | Map<string, bigint | DeleteOptions> | ItemCollection, options?: DeleteOptions): Op<MultiResult<OperationResult>> {
+    const site = new CallSite(this.deleteMulti);
+    return this.#multi(site, 'deleteMulti', () => {
+      const o = checkOptions<DeleteOptions>('deleteMulti', options, DELETE_OPTS);
+      return this.#entries('deleteMulti', keys, false).map((e) =>
+        this.#deleteOp('deleteMulti', e.key, { ...o, ...(e.item ? e.itemOpts : this.#perKey('deleteMulti', e.v, DELETE_OPTS, 'cas')) }, e.item));
+    });
+  }
+
+  #counterMulti(decr: boolean, site: CallSite, where: string, keys: unknown, options: unknown): Op<MultiResult<ValueResult<number | bigint>>> {
+    return this.#multi(site, where, () => {
+      const o = checkOptions<CounterOptions>(where, options, COUNTER_OPTS);
+      return this.#entries(where, keys, false).map((e) =>
+        this.#counterOp(decr, where, e.key, { ...o, ...(e.item ? {} : this.#perKey(where, e.v, COUNTER_OPTS, 'amount')) }, e.item));
+    }) as Op<MultiResult<ValueResult<number | bigint>>>;
+  }
+  /** incrMulti(keys | Record/Map key → amount or CounterOptions, options). */
+  incrMulti(keys: Iterable<string> | Record<string, number | bigint | CounterOptions> | Map<string, number | bigint | CounterOptions> | ItemCollection, options?: CounterOptions): Op<MultiResult<ValueResult<number | bigint>>> {
+    return this.#counterMulti(false, new CallSite(this.incrMulti), 'incrMulti', keys, options);
+  }
+  /** decrMulti(keys | Record/Map key → amount or CounterOptions, options). */
+  decrMulti(keys: Iterable<string> | Record<string, number | bigint | CounterOptions> | Map<string, number | bigint | CounterOptions> | ItemCollection, options?: CounterOptions): Op<MultiResult<ValueResult<number | bigint>>> {
+    return this.#counterMulti(true, new CallSite(this.decrMulti), 'decrMulti', keys, options);
+  }
+
+  /** touchMulti(keys | Record/Map key → ttl or TouchOptions, options). */
+  touchMulti(keys: Iterable<string> | Record<string, number | TouchOptions> | Map<string, number | TouchOptions> | ItemCollection, options?: TouchOptions): Op<MultiResult<OperationResult>> {
+    const site = new CallSite(this.touchMulti);
+    return this.#multi(site, 'touchMulti', () => {
+      const o = checkOptions<TouchOptions>('touchMulti', options, TOUCH_OPTS);
+      return this.#entries('touchMulti', keys, false).map((e) =>
+        this.#touchOp('touchMulti', e.key, { ...o, ...(e.item ? { ttl: e.itemOpts?.ttl ?? o.ttl } : this.#perKey('touchMulti', e.v, TOUCH_OPTS, 'ttl')) }, e.item));
+    });
+  }
+
+  /** lockMulti(keys | Record/Map key → ttl or LockOptions, options). */
+  lockMulti<T = any>(keys: Iterable<string> | Record<string, number | LockOptions> | Map<string, number | LockOptions> | ItemCollection, options?: LockOptions): Op<MultiResult<ValueResult<T>>> {
+    const site = new CallSite(this.lockMulti);
+    return this.#multi(site, 'lockMulti', () => {
+      const o = checkOptions<LockOptions>('lockMulti', options, LOCK_OPTS);
+      return this.#entries('lockMulti', keys, false).map((e) =>
+        this.#lockOp('lockMulti', e.key, { ...o, ...(e.item ? {} : this.#perKey('lockMulti', e.v, LOCK_OPTS, 'ttl')) }, e.item));
+    }) as Op<MultiResult<ValueResult<T>>>;
+  }
+
+  /** unlockMulti(Record/Map key → cas | results of lockMulti | items). */
+  unlockMulti(keys: Record<string, bigint> | Map<string, bigint | Result> | ItemCollection): Op<MultiResult<OperationResult>> {
+    const site = new CallSite(this.unlockMulti);
+    return this.#multi(site, 'unlockMulti', () =>
+      this.#entries('unlockMulti', keys, true).map((e) => {
+        const cas = e.item ? (e.itemOpts?.cas ?? e.item.cas) : e.v instanceof Result ? e.v.cas : e.v;
+        return this.#unlockOp('unlockMulti', e.key, cas, e.item);
+      }));
+  }
+
+  /** getReplicaMulti(keys, options). */
+  getReplicaMulti<T = any>(keys: Iterable<string> | ItemCollection, options?: ReplicaOptions): Op<MultiResult<ValueResult<T>>> {
+    const site = new CallSite(this.getReplicaMulti);
+    return this.#multi(site, 'getReplicaMulti', () => {
+      const o = checkOptions<ReplicaOptions>('getReplicaMulti', options, REPLICA_OPTS);
+      return this.#entries('getReplicaMulti', keys, false).map((e) => this.#replicaOp('getReplicaMulti', e.key, o, e.item));
+    }) as Op<MultiResult<ValueResult<T>>>;
+  }
+
+  /** observeMulti(keys). */
+  observeMulti(keys: Iterable<string>): Op<MultiResult<ObserveResult>> {
+    const site = new CallSite(this.observeMulti);
+    return this.#multi(site, 'observeMulti', () => this.#entries('observeMulti', keys, false).map((e) => this.#observeOp('observeMulti', e.key)));
+  }
+
+  /** endureMulti(keys | Record/Map key → cas | results of a …Multi store, options). */
+  endureMulti(keys: Iterable<string> | Record<string, bigint> | Map<string, bigint | Result>, options?: EndureOptions): Op<MultiResult<OperationResult>> {
+    return this.#endureMultiOp(new CallSite(this.endureMulti), 'endureMulti', keys, options);
+  }
+
+  #endureMultiOp(site: CallSite, where: string, keys: unknown, options: unknown): Op<MultiResult<OperationResult>> {
+    if (this.#closed) return failedOp(new ObjectDestroyedError(`${where}: the connection is closed`), site);
+    let targets: Array<{ key: string; cas: bigint }>;
+    let o: { persistTo: number; replicateTo: number; checkRemoved: boolean; timeout: number; interval: number; cas: bigint };
+    try {
+      const opts = checkOptions<EndureOptions>(where, options, ENDURE_OPTS);
+      const d = readDurability(where, opts);
+      o = {
+        ...d,
+        checkRemoved: readBool(where, 'checkRemoved', opts.checkRemoved, false),
+        timeout: readSeconds(where, 'timeout', opts.timeout, 5),
+        interval: readSeconds(where, 'interval', opts.interval, 0.01),
+        cas: readCas(where, opts.cas),
+      };
+      if (o.persistTo === 0 && o.replicateTo === 0) throw argError(`${where}: give persistTo and/or replicateTo`, opts);
+      const seen = new Set<string>();
+      targets = this.#entries(where, keys, false).map((e) => {
+        this.#encodeKey(where, e.key);
+        if (seen.has(e.key)) throw argError(`${where}: duplicate key ${JSON.stringify(e.key)} in one call`, e.key, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
+        seen.add(e.key);
+        const cas = e.v instanceof Result ? e.v.cas : e.v === undefined ? o.cas : readCas(where, e.v);
+        return { key: e.key, cas };
+      });
+    } catch (error) {
+      return failedOp(error, site);
+    }
+    return new Op<MultiResult<OperationResult>>((subscriber) => {
+      const mr = new MultiResult<OperationResult>();
+      const errors: CouchbaseError[] = [];
+      let remaining = targets.length;
+      if (remaining === 0) {
+        subscriber.next(mr);
+        subscriber.complete();
+        return;
+      }
+      const cancels = targets.map((t) => this.#endure(t.key, { ...o, cas: t.cas }, (error) => {
+        const r = new OperationResult(t.key, error ? error.rc : 0, t.cas);
+        mr.set(t.key, r);
+        if (error) {
+          error.result = r;
+          errors.push(error);
+        }
+        if (--remaining > 0) return;
+        // Keep the input order.
+        const ordered = new MultiResult<OperationResult>(targets.map((x) => [x.key, mr.get(x.key)!]));
+        if (errors.length) {
+          const e = errors[0]!;
+          subscriber.error(CouchbaseError.fromRc(e.rc, { message: `${where}: ${errors.length} of ${targets.length} keys failed; first: ${e.message}`, key: e.key, allResults: ordered, result: e.result, innerCause: e }));
+        } else {
+          subscriber.next(ordered);
+          subscriber.complete();
+        }
+      }));
+      return () => cancels.forEach((c) => c());
+    }, site);
+  }
+}
+
+/**
+ * Decides whether observe answers meet a durability requirement.
+ * @returns true when met, false to keep polling, or an error when it can never be met
+ * @internal
+ */
+export function evaluateDurability(key: string, infos: ObserveInfo[], o: { persistTo: number; replicateTo: number; cas: bigint; checkRemoved: boolean }): boolean | CouchbaseError {
+  const nodes = infos.length;
+  if (o.persistTo > nodes || o.replicateTo > Math.max(0, nodes - 1)) {
+    return new DurabilityError(
+      `durability impossible: persistTo=${o.persistTo}, replicateTo=${o.replicateTo} but the key's vBucket has ${nodes} node(s) (${Math.max(0, nodes - 1)} replica(s))`,
+      { key, rc: LcbStatus.LCB_ERR_DURABILITY_TOO_MANY },
+    );
+  }
+  let persisted = 0;
+  let replicated = 0;
+  for (const i of infos) {
+    if (o.checkRemoved) {
+      const gone = i.status === ObserveStatus.NOT_FOUND || i.status === ObserveStatus.LOGICALLY_DELETED;
+      if (!gone) continue;
+      if (i.status === ObserveStatus.NOT_FOUND) persisted++;
+      if (!i.master) replicated++;
+    } else {
+      const present = i.status === ObserveStatus.FOUND || i.status === ObserveStatus.PERSISTED;
+      if (!present) continue;
+      if (o.cas !== 0n && i.cas !== o.cas) {
+        if (i.master) return new KeyExistsError(`endure: the key was modified again (CAS changed) before it became durable`, { key, rc: LcbStatus.LCB_ERR_CAS_MISMATCH });
+        continue;
+      }
+      if (i.status === ObserveStatus.PERSISTED) persisted++;
+      if (!i.master) replicated++;
+    }
+  }
+  return persisted >= o.persistTo && replicated >= o.replicateTo;
+}
+
+/** Same as {@link Couchbase.connect}. */
+export function connect(options: ConnectOptions | string = {}): Promise<Couchbase> {
+  return Couchbase.connect(options);
+}
+
+export { ArgumentError };
