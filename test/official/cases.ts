@@ -1,0 +1,500 @@
+// The conformance cases, registered once per official SDK. Every test asserts what a user of
+// that SDK observes; where the two SDKs legitimately differ (or one of them misbehaves against
+// any Couchbase Server), the branch says so in a comment and docs/conformance.md lists it.
+import type { ExecutionContext, TestFn } from 'ava';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, describe, eventually, loadSdk, startCluster, within, type Emulator, type SdkName } from './harness.js';
+
+export interface Ctx {
+  name: SdkName;
+  sdk: any;
+  emu: Emulator;
+  cluster: any;
+  bucket: any;
+  coll: any;
+}
+
+const OP = 8000; // bound for one SDK call (the SDK's own kvTimeout is 5 s)
+
+/** Register every conformance case for one SDK. */
+export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
+  const test = anyTest as TestFn<Ctx>;
+  let setupError: unknown;
+
+  test.before(async (t) => {
+    t.timeout(10 * 60_000, 'building couchbase3 may take a few minutes on a fresh machine');
+    try {
+      const sdk = await loadSdk(name);
+      t.timeout(60_000);
+      const emu = await within(startCluster(), 30_000, 'startEmulator');
+      t.context = { name, sdk, emu } as Ctx;
+      const cluster = await within(connect(name, sdk, emu), 20_000, `${name}.connect`);
+      const bucket = cluster.bucket('default');
+      const coll = bucket.defaultCollection();
+      Object.assign(t.context, { cluster, bucket, coll });
+      // First KV op doubles as "bucket open" (couchbase3 opens lazily).
+      await within(coll.upsert(`${name}::warmup`, { ok: true }), 15_000, 'first upsert');
+    } catch (err) {
+      setupError = err;
+      t.log(`setup failed: ${describe(err)}`);
+    }
+  });
+
+  test.after.always(async (t) => {
+    const c = t.context as Partial<Ctx>;
+    if (c.cluster) await within(c.cluster.close(), 10_000, 'cluster.close').catch((e) => t.log(describe(e)));
+    if (c.emu) await within(c.emu.stop(), 10_000, 'emulator.stop').catch((e) => t.log(describe(e)));
+  });
+
+  /** A case: fails (never silently skips) when setup failed. */
+  const kase = (title: string, fn: (t: ExecutionContext<Ctx>, c: Ctx) => Promise<void>) =>
+    test.serial(`[${name}] ${title}`, async (t) => {
+      t.timeout(60_000);
+      if (setupError) t.fail(`setup failed, so this case cannot run: ${describe(setupError)}`);
+      else await fn(t, t.context);
+    });
+
+  const k = (s: string) => `${name}::${s}`;
+  const w = <T>(p: Promise<T>, what: string, ms = OP) => within(p, ms, `${name} ${what}`);
+  /** Assert that p rejects with the SDK's error class `cls` (by name); returns the error. */
+  async function rejects(t: ExecutionContext<Ctx>, p: Promise<unknown>, cls: string | string[], what: string) {
+    const names = Array.isArray(cls) ? cls : [cls];
+    try {
+      const v = await w(p, what);
+      t.fail(`${what}: expected ${names.join('|')}, but it succeeded with ${JSON.stringify(v)?.slice(0, 200)}`);
+      return undefined;
+    } catch (err: any) {
+      const ok = names.some((n) => t.context.sdk[n] && err instanceof t.context.sdk[n]);
+      t.true(ok, `${what}: expected ${names.join('|')}, got ${describe(err)}`);
+      return err;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  kase('KV CRUD', async (t, { coll }) => {
+    const key = k('crud');
+    await coll.remove(key).catch(() => undefined);
+    const ins = await w(coll.insert(key, { name: 'alice', n: 1 }), 'insert');
+    t.truthy(ins.cas, 'insert returns a CAS');
+    const got = await w(coll.get(key), 'get');
+    t.deepEqual(got.content, { name: 'alice', n: 1 });
+    t.is(got.cas.toString(), ins.cas.toString(), 'get returns the CAS of the last mutation');
+    await rejects(t, coll.insert(key, { again: true }), 'DocumentExistsError', 'insert existing');
+    const rep = await w(coll.replace(key, { name: 'alice', n: 2 }), 'replace');
+    t.not(rep.cas.toString(), ins.cas.toString(), 'CAS changes on every mutation');
+    const ups = await w(coll.upsert(key, { name: 'bob' }), 'upsert');
+    t.not(ups.cas.toString(), rep.cas.toString());
+    t.deepEqual((await w(coll.get(key), 'get after upsert')).content, { name: 'bob' });
+    // Non-JSON (binary) values round-trip with their flags.
+    const bin = Buffer.from([0, 1, 2, 250, 255]);
+    await w(coll.upsert(k('crud-bin'), bin), 'upsert binary');
+    const gotBin = await w(coll.get(k('crud-bin')), 'get binary');
+    t.true(Buffer.isBuffer(gotBin.content), 'binary comes back as a Buffer (flags preserved)');
+    t.deepEqual(gotBin.content, bin);
+    // A string value is stored as a JSON string by the default transcoder.
+    await w(coll.upsert(k('crud-str'), 'hello'), 'upsert string');
+    t.is((await w(coll.get(k('crud-str')), 'get string')).content, 'hello');
+    const rem = await w(coll.remove(key), 'remove');
+    t.truthy(rem.cas);
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get removed');
+    await rejects(t, coll.remove(key), 'DocumentNotFoundError', 'remove missing');
+    await rejects(t, coll.replace(key, { x: 1 }), 'DocumentNotFoundError', 'replace missing');
+    // insert after remove works again
+    await w(coll.insert(key, { back: true }), 'insert after remove');
+    t.deepEqual((await w(coll.get(key), 'get re-inserted')).content, { back: true });
+  });
+
+  kase('CAS mismatch', async (t, { coll }) => {
+    const key = k('cas');
+    const first = await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const second = await w(coll.replace(key, { v: 2 }, { cas: first.cas }), 'replace with current CAS');
+    t.not(second.cas.toString(), first.cas.toString());
+    await rejects(t, coll.replace(key, { v: 3 }, { cas: first.cas }), 'CasMismatchError', 'replace with stale CAS');
+    await rejects(t, coll.remove(key, { cas: first.cas }), 'CasMismatchError', 'remove with stale CAS');
+    t.deepEqual((await w(coll.get(key), 'get')).content, { v: 2 }, 'failed CAS writes changed nothing');
+    await w(coll.remove(key, { cas: second.cas }), 'remove with current CAS');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after CAS remove');
+  });
+
+  kase('expiry via clock advance', async (t, { coll, emu }) => {
+    const key = k('exp');
+    await w(coll.upsert(key, { v: 1 }, { expiry: 10 }), 'upsert expiry 10s');
+    await w(coll.upsert(k('exp-none'), { v: 1 }), 'upsert no expiry');
+    t.deepEqual((await w(coll.get(key), 'get before')).content, { v: 1 });
+    await w(Promise.resolve(emu.advanceClock(5)), 'advanceClock 5');
+    t.deepEqual((await w(coll.get(key), 'get at +5s')).content, { v: 1 }, 'still there halfway');
+    await w(Promise.resolve(emu.advanceClock(6)), 'advanceClock 6');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after expiry');
+    await rejects(t, coll.replace(key, { v: 2 }), 'DocumentNotFoundError', 'replace after expiry');
+    t.deepEqual((await w(coll.get(k('exp-none')), 'get no-expiry doc')).content, { v: 1 }, 'expiry 0 never expires');
+    // insert is allowed again once the document expired
+    await w(coll.insert(key, { v: 3 }), 'insert over expired');
+  });
+
+  kase('counters', async (t, { coll }) => {
+    const key = k('ctr');
+    await coll.remove(key).catch(() => undefined);
+    const bin = coll.binary();
+    await rejects(t, bin.increment(key, 1), 'DocumentNotFoundError', 'increment missing without initial');
+    const r1 = await w(bin.increment(key, 5, { initial: 10 }), 'increment with initial');
+    t.is(Number(r1.value), 10, 'first increment creates the counter with the initial value');
+    t.truthy(r1.cas);
+    const r2 = await w(bin.increment(key, 5), 'increment');
+    t.is(Number(r2.value), 15);
+    const r3 = await w(bin.decrement(key, 3), 'decrement');
+    t.is(Number(r3.value), 12);
+    const r4 = await w(bin.decrement(key, 100), 'decrement below zero');
+    t.is(Number(r4.value), 0, 'decrement stops at 0');
+    const got = await w(coll.get(key), 'get counter');
+    t.is(got.content, 0, 'a counter reads back as the JSON number (decimal string, flags 0)');
+    // 64-bit wrap on increment
+    await w(coll.upsert(k('ctr-big'), Buffer.from('18446744073709551615')), 'upsert max u64 as raw');
+    const wrap = await w(bin.increment(k('ctr-big'), 2), 'increment past 2^64-1');
+    t.is(String(wrap.value), '1', 'incr wraps modulo 2^64');
+    // Non-numeric document
+    await w(coll.upsert(k('ctr-json'), { a: 1 }), 'upsert json');
+    if (name === 'couchbase4') {
+      await rejects(t, bin.increment(k('ctr-json'), 1), 'DeltaInvalidError', 'increment non-numeric');
+    } else {
+      // couchbase@3.2.7 maps DELTA_BADVAL (0x06) to LCB_ERR_INVALID_DELTA, which its error
+      // translation does not know: the user gets a bare CouchbaseError (SDK quirk, any server).
+      const err = await rejects(t, bin.increment(k('ctr-json'), 1), 'CouchbaseError', 'increment non-numeric');
+      t.false(err instanceof t.context.sdk.DeltaInvalidError, 'couchbase3 does not say DeltaInvalidError');
+    }
+  });
+
+  kase('append/prepend', async (t, { coll }) => {
+    const key = k('raw');
+    await w(coll.upsert(key, Buffer.from('middle')), 'upsert raw');
+    const bin = coll.binary();
+    const a = await w(bin.append(key, Buffer.from('-end')), 'append');
+    t.truthy(a.cas);
+    const p = await w(bin.prepend(key, 'start-'), 'prepend (string)');
+    t.not(p.cas.toString(), a.cas.toString());
+    const got = await w(coll.get(key), 'get');
+    t.true(Buffer.isBuffer(got.content), 'flags of the original (binary) document kept');
+    t.is(got.content.toString(), 'start-middle-end');
+    const missing = k('raw-missing');
+    await coll.remove(missing).catch(() => undefined);
+    if (name === 'couchbase4') {
+      await rejects(t, bin.append(missing, 'x'), 'DocumentNotFoundError', 'append to missing');
+    } else {
+      // couchbase@3.2.7: NOT_STORED (0x05) becomes LCB_ERR_NOT_STORED, which its error translation
+      // does not map: a bare CouchbaseError (SDK quirk; Couchbase Server answers NOT_STORED too).
+      const err = await rejects(t, bin.append(missing, 'x'), 'CouchbaseError', 'append to missing');
+      t.false(err instanceof t.context.sdk.DocumentNotFoundError);
+    }
+    // CAS-guarded append
+    await rejects(t, bin.append(key, 'z', { cas: a.cas }), 'CasMismatchError', 'append with stale CAS');
+  });
+
+  kase('touch', async (t, { coll, emu }) => {
+    const key = k('touch');
+    const up = await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const touched = await w(coll.touch(key, 10), 'touch 10s');
+    t.truthy(touched.cas);
+    t.not(touched.cas.toString(), up.cas.toString(), 'touch changes the CAS');
+    await w(Promise.resolve(emu.advanceClock(5)), 'advanceClock 5');
+    t.deepEqual((await w(coll.get(key), 'get at +5s')).content, { v: 1 });
+    await w(Promise.resolve(emu.advanceClock(6)), 'advanceClock 6');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after touched expiry');
+    await rejects(t, coll.touch(k('touch-missing'), 10), 'DocumentNotFoundError', 'touch missing');
+  });
+
+  kase('get-and-touch', async (t, { coll, emu }) => {
+    const key = k('gat');
+    await w(coll.upsert(key, { v: 'gat' }, { expiry: 5 }), 'upsert expiry 5');
+    const got = await w(coll.getAndTouch(key, 30), 'getAndTouch 30s');
+    t.deepEqual(got.content, { v: 'gat' });
+    t.truthy(got.cas);
+    await w(Promise.resolve(emu.advanceClock(10)), 'advanceClock 10');
+    t.deepEqual((await w(coll.get(key), 'get at +10s')).content, { v: 'gat' }, 'expiry was extended');
+    await w(Promise.resolve(emu.advanceClock(21)), 'advanceClock 21');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after extended expiry');
+    await rejects(t, coll.getAndTouch(k('gat-missing'), 10), 'DocumentNotFoundError', 'getAndTouch missing');
+  });
+
+  kase('get-and-lock/unlock and writes to a locked key', async (t, { coll, emu }) => {
+    const key = k('lock');
+    await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const locked = await w(coll.getAndLock(key, 10), 'getAndLock 10s');
+    t.deepEqual(locked.content, { v: 1 });
+    // A plain get of a locked document still returns it (Couchbase masks its CAS).
+    const plain = await w(coll.get(key), 'get locked');
+    t.deepEqual(plain.content, { v: 1 });
+    t.not(plain.cas.toString(), locked.cas.toString(), 'get of a locked doc does not reveal the lock CAS');
+    // Writes without the lock CAS: the server answers LOCKED (0x09, XERROR); both SDKs treat it as
+    // retryable (retry reason KV_LOCKED) and keep retrying until the operation's timeout.
+    const err = await rejects(
+      t,
+      coll.upsert(key, { v: 2 }, { timeout: 1500 }),
+      ['TimeoutError', 'AmbiguousTimeoutError', 'DocumentLockedError'],
+      'upsert locked key',
+    );
+    t.log(`write to locked key observed as: ${describe(err)}`);
+    if (name === 'couchbase4') t.true(err instanceof t.context.sdk.AmbiguousTimeoutError, 'couchbase4: AmbiguousTimeoutError (retried KV_LOCKED)');
+    // A second getAndLock on a locked key is refused the same way.
+    await rejects(t, coll.getAndLock(key, 5, { timeout: 1500 }), ['TimeoutError', 'UnambiguousTimeoutError', 'AmbiguousTimeoutError', 'DocumentLockedError'], 'getAndLock locked key');
+    await w(coll.unlock(key, locked.cas), 'unlock with lock CAS');
+    await w(coll.upsert(key, { v: 3 }), 'upsert after unlock');
+    // Replace with the lock CAS unlocks too.
+    const l2 = await w(coll.getAndLock(key, 10), 'getAndLock again');
+    const rep = await w(coll.replace(key, { v: 4 }, { cas: l2.cas }), 'replace with lock CAS');
+    t.truthy(rep.cas);
+    await w(coll.upsert(key, { v: 5 }), 'upsert after CAS replace (unlocked)');
+    // A lock expires by itself (advance the emulator clock past the lock time).
+    await w(coll.getAndLock(key, 5), 'getAndLock 5s');
+    await w(Promise.resolve(emu.advanceClock(6)), 'advanceClock 6');
+    await w(coll.upsert(key, { v: 6 }), 'upsert after lock expired');
+    t.deepEqual((await w(coll.get(key), 'get')).content, { v: 6 });
+  });
+
+  kase('exists', async (t, { coll }) => {
+    const key = k('exists');
+    await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const yes = await w(coll.exists(key), 'exists present');
+    t.true(yes.exists);
+    t.truthy(yes.cas);
+    await w(coll.remove(key), 'remove');
+    const gone = await w(coll.exists(key), 'exists removed (tombstone)');
+    t.false(gone.exists, 'a deleted document does not exist');
+    const never = await w(coll.exists(k('exists-never')), 'exists never written');
+    t.false(never.exists);
+  });
+
+  kase('getAnyReplica/getAllReplicas', async (t, { coll }) => {
+    const key = k('replica');
+    await w(coll.upsert(key, { v: 'r' }), 'upsert');
+    // Replication is asynchronous: wait until every copy answers.
+    const all = await eventually(
+      async () => {
+        const rs = await w(coll.getAllReplicas(key), 'getAllReplicas');
+        return rs.length === 2 && rs.every((r: any) => r.content?.v === 'r') ? rs : undefined;
+      },
+      10_000,
+      'getAllReplicas returns active + 1 replica',
+    );
+    t.is(all.length, 2, 'one active + one replica');
+    t.is(all.filter((r: any) => r.isReplica).length, 1, 'exactly one result is a replica');
+    t.is(all.filter((r: any) => !r.isReplica).length, 1, 'exactly one result is the active');
+    const any = await w(coll.getAnyReplica(key), 'getAnyReplica');
+    t.deepEqual(any.content, { v: 'r' });
+    t.is(typeof any.isReplica, 'boolean');
+    await rejects(t, coll.getAnyReplica(k('replica-missing')), ['DocumentUnretrievableError', 'DocumentNotFoundError'], 'getAnyReplica missing');
+  });
+
+  kase('legacy durability persistTo/replicateTo', async (t, { coll, emu }) => {
+    await w(Promise.resolve(emu.setDelays({ replicationMs: 300, persistenceMs: 300 })), 'setDelays 300ms');
+    try {
+      const key = k('dura');
+      const t0 = Date.now();
+      const r = await w(coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 1, durabilityPersistTo: 1 }), 'upsert replicateTo 1 persistTo 1', 15_000);
+      const took = Date.now() - t0;
+      t.truthy(r.cas);
+      t.true(took >= 250, `the SDK really waited for replication (${took} ms with a 300 ms replication delay)`);
+      // Right after it returns, the replica already has it.
+      const reps = await w(coll.getAllReplicas(key), 'getAllReplicas right after');
+      t.true(reps.some((x: any) => x.isReplica && x.content?.v === 1), 'replica holds the write once replicateTo:1 returned');
+      const r2 = await w(coll.upsert(key, { v: 2 }, { durabilityPersistTo: 2 }), 'upsert persistTo 2 (active + replica)', 15_000);
+      t.truthy(r2.cas);
+      const r3 = await w(coll.remove(key, { durabilityReplicateTo: 1 }), 'remove replicateTo 1', 15_000);
+      t.truthy(r3.cas);
+    } finally {
+      await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 0 })), 'setDelays 0');
+    }
+  });
+
+  kase('legacy durability: impossible requirement rejected', async (t, { coll }) => {
+    // The bucket has 1 replica: replicateTo 2 can never be met.
+    const key = k('dura-impossible');
+    if (name === 'couchbase4') {
+      await rejects(t, coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 2 }), 'DurabilityImpossibleError', 'replicateTo 2 with 1 replica');
+      await rejects(t, coll.upsert(key, { v: 1 }, { durabilityPersistTo: 4 }), 'DurabilityImpossibleError', 'persistTo 4 with 1 replica');
+    } else {
+      // libcouchbase validates against the config before sending and fails with
+      // LCB_ERR_DURABILITY_TOO_MANY (1032); couchbase@3.2.7's error translation has no class for it,
+      // so the user gets a bare CouchbaseError rather than DurabilityImpossibleError (SDK quirk).
+      const err = await rejects(t, coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 2 }), 'CouchbaseError', 'replicateTo 2 with 1 replica');
+      t.log(`couchbase3 impossible durability: ${describe(err)}`);
+      t.regex(String(err?.cause?.code ?? err?.cause?.message ?? err?.message), /1032|too many|Durability/i);
+    }
+  });
+
+  // --- views -------------------------------------------------------------------------------
+  const DDOC = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_people`;
+  const people = [
+    ['p01', 'ann', 'red', 1],
+    ['p02', 'bob', 'red', 2],
+    ['p03', 'cat', 'blue', 3],
+    ['p04', 'dan', 'blue', 4],
+    ['p05', 'eve', 'blue', 5],
+    ['p06', 'fay', 'green', 6],
+    ['p07', 'gus', 'green', 7],
+    ['p08', 'hal', 'red', 8],
+  ] as const;
+  let viewsReady: Promise<void> | undefined;
+  const setupViews = (c: Ctx) =>
+    (viewsReady ??= (async () => {
+      const mgr = c.bucket.viewIndexes();
+      const ddoc = new c.sdk.DesignDocument(DDOC, {
+        by_name: new c.sdk.DesignDocumentView(
+          `function (doc, meta) { if (doc.type === '${name}-person') { emit(doc.name, doc.n); } }`,
+        ),
+        by_colour: new c.sdk.DesignDocumentView(
+          `function (doc, meta) { if (doc.type === '${name}-person') { emit([doc.colour, doc.name], null); } }`,
+          '_count',
+        ),
+      });
+      await w(mgr.upsertDesignDocument(ddoc), 'upsertDesignDocument (production)', 15_000);
+      for (const [id, nm, colour, n] of people) {
+        await w(c.coll.upsert(`${name}::${id}`, { type: `${name}-person`, name: nm, colour, n }), `upsert ${id}`);
+      }
+    })());
+
+  const view = (c: Ctx, v: string, opts: any) =>
+    w(c.bucket.viewQuery(DDOC, v, { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus, ...opts }), `viewQuery ${v} ${JSON.stringify(opts)}`, 15_000) as Promise<any>;
+  const names = (res: any) => res.rows.map((r: any) => r.key);
+
+  kase('views: map query, key/keys/range, descending, skip/limit', async (t, c) => {
+    await setupViews(c);
+    const all = await view(c, 'by_name', {});
+    t.deepEqual(names(all), ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal']);
+    t.is(all.rows[0].id, `${name}::p01`, 'row id is the document key');
+    t.is(all.rows[0].value, 1);
+    t.is(all.meta.totalRows, 8, 'total_rows');
+    const one = await view(c, 'by_name', { key: 'cat' });
+    t.deepEqual(one.rows.map((r: any) => [r.id, r.key, r.value]), [[`${name}::p03`, 'cat', 3]]);
+    const some = await view(c, 'by_name', { keys: ['eve', 'ann', 'nobody'] });
+    t.deepEqual(names(some), ['eve', 'ann'], 'keys: rows in the order of the keys given');
+    const range = await view(c, 'by_name', { range: { start: 'bob', end: 'eve' } });
+    t.deepEqual(names(range), ['bob', 'cat', 'dan', 'eve'], 'range is end-inclusive by default');
+    const excl = await view(c, 'by_name', { range: { start: 'bob', end: 'eve', inclusiveEnd: false } });
+    t.deepEqual(names(excl), ['bob', 'cat', 'dan'], 'inclusiveEnd: false');
+    const desc = await view(c, 'by_name', { order: c.sdk.ViewOrdering.Descending });
+    t.deepEqual(names(desc), ['hal', 'gus', 'fay', 'eve', 'dan', 'cat', 'bob', 'ann']);
+    const descRange = await view(c, 'by_name', { order: c.sdk.ViewOrdering.Descending, range: { start: 'eve', end: 'bob' } });
+    t.deepEqual(names(descRange), ['eve', 'dan', 'cat', 'bob'], 'descending range goes from start down to end');
+    const page = await view(c, 'by_name', { skip: 2, limit: 3 });
+    t.deepEqual(names(page), ['cat', 'dan', 'eve']);
+    t.is(page.meta.totalRows, 8, 'total_rows ignores skip/limit');
+    const idr = await view(c, 'by_colour', { reduce: false, range: { start: ['blue'], end: ['blue', {}] } });
+    t.deepEqual(names(idr), [['blue', 'cat'], ['blue', 'dan'], ['blue', 'eve']], 'array keys, {} sorts after strings');
+    // a new document shows up with RequestPlus (stale=false)
+    await w(c.coll.upsert(k('p09'), { type: `${name}-person`, name: 'ivy', colour: 'red', n: 9 }), 'upsert p09');
+    const after = await view(c, 'by_name', { key: 'ivy' });
+    t.is(after.rows.length, 1, 'stale=false sees a write made just before');
+    await w(c.coll.remove(k('p09')), 'remove p09');
+    const afterRemove = await view(c, 'by_name', { key: 'ivy' });
+    t.is(afterRemove.rows.length, 0, 'stale=false drops a removed document');
+  });
+
+  kase('views: _count with group_level', async (t, c) => {
+    await setupViews(c);
+    const total = await view(c, 'by_colour', {});
+    t.deepEqual(total.rows.map((r: any) => [r.key ?? null, r.value]), [[null, 8]], 'reduce over everything: one row, key null');
+    const lvl1 = await view(c, 'by_colour', { groupLevel: 1 });
+    t.deepEqual(lvl1.rows.map((r: any) => [r.key, r.value]), [[['blue'], 3], [['green'], 2], [['red'], 3]]);
+    const grouped = await view(c, 'by_colour', { group: true, range: { start: ['red'], end: ['red', {}] } });
+    t.deepEqual(grouped.rows.map((r: any) => [r.key, r.value]), [[['red', 'ann'], 1], [['red', 'bob'], 1], [['red', 'hal'], 1]]);
+    const lvl1desc = await view(c, 'by_colour', { groupLevel: 1, order: c.sdk.ViewOrdering.Descending, limit: 2 });
+    t.deepEqual(lvl1desc.rows.map((r: any) => [r.key, r.value]), [[['red'], 3], [['green'], 2]]);
+    const noReduce = await view(c, 'by_colour', { reduce: false, limit: 2 });
+    t.is(noReduce.rows.length, 2);
+    t.truthy(noReduce.rows[0].id, 'reduce=false returns map rows with ids');
+  });
+
+  kase('views: errors (missing view / design doc)', async (t, c) => {
+    await setupViews(c);
+    await rejects(t, view(c, 'no_such_view', {}), ['ViewNotFoundError', 'DesignDocumentNotFoundError', 'CouchbaseError'], 'query missing view');
+    const err = await rejects(
+      t,
+      w(c.bucket.viewQuery('no_such_ddoc', 'x', {}), 'query missing ddoc', 15_000),
+      ['DesignDocumentNotFoundError', 'ViewNotFoundError', 'CouchbaseError'],
+      'query missing design doc',
+    );
+    t.log(`missing design doc observed as ${describe(err)}`);
+  });
+
+  kase('SDK quirk: range.inclusive_end (the deprecated spelling in the .d.ts) is ignored', async (t, c) => {
+    // Both SDKs declare ViewQueryKeyRange.inclusive_end, but neither sends it: couchbase@3.2.7
+    // overwrites it with JSON.stringify(range.inclusiveEnd) (undefined -> dropped), couchbase@4.7.1
+    // only reads range.inclusiveEnd. Against any Couchbase Server the range stays end-inclusive.
+    await setupViews(c);
+    const res = await view(c, 'by_name', { range: { start: 'bob', end: 'eve', inclusive_end: false } });
+    t.deepEqual(names(res), ['bob', 'cat', 'dan', 'eve'], 'end key still included: inclusive_end was not sent');
+  });
+
+  kase('design-doc management via the view index manager', async (t, c) => {
+    const mgr = c.bucket.viewIndexes();
+    const base = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_mgmt`;
+    const view1 = new c.sdk.DesignDocumentView('function (doc, meta) { emit(meta.id, null); }');
+    // Development namespace: couchbase3 takes the dev_ prefix in the name; couchbase4 has namespaces.
+    if (name === 'couchbase3') {
+      await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(`dev_${base}`, { ids: view1 })), 'upsert dev ddoc');
+      const got = await w(mgr.getDesignDocument(`dev_${base}`), 'get dev ddoc');
+      t.deepEqual(Object.keys(got.views), ['ids']);
+      t.is(got.views.ids.map, view1.map);
+      const all = await w(mgr.getAllDesignDocuments(), 'getAll');
+      t.true(all.some((d: any) => d.name === `dev_${base}`), `getAll lists dev_${base}: ${all.map((d: any) => d.name)}`);
+      await rejects(t, mgr.getDesignDocument(base), 'DesignDocumentNotFoundError', 'production copy absent before publish');
+      await w(mgr.publishDesignDocument(base), 'publish');
+      const prod = await w(mgr.getDesignDocument(base), 'get published');
+      t.is(prod.views.ids.map, view1.map);
+      await w(mgr.dropDesignDocument(`dev_${base}`), 'drop dev');
+      await w(mgr.dropDesignDocument(base), 'drop prod');
+      await rejects(t, mgr.getDesignDocument(base), 'DesignDocumentNotFoundError', 'get dropped');
+      await rejects(t, mgr.dropDesignDocument(base), 'DesignDocumentNotFoundError', 'drop dropped');
+    } else {
+      const NS = c.sdk.DesignDocumentNamespace;
+      await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(base, { ids: view1 }), NS.Development), 'upsert dev ddoc');
+      const got = await w(mgr.getDesignDocument(base, NS.Development), 'get dev ddoc');
+      t.deepEqual(Object.keys(got.views), ['ids']);
+      t.is(got.views.ids.map, view1.map);
+      const devAll = await w(mgr.getAllDesignDocuments(NS.Development), 'getAll dev');
+      t.true(devAll.some((d: any) => d.name === base), `getAll(Development) lists ${base}: ${devAll.map((d: any) => d.name)}`);
+      const prodAll = await w(mgr.getAllDesignDocuments(NS.Production), 'getAll prod');
+      t.false(prodAll.some((d: any) => d.name === base), 'not in production before publish');
+      await rejects(t, mgr.getDesignDocument(base, NS.Production), 'DesignDocumentNotFoundError', 'production copy absent before publish');
+      await w(mgr.publishDesignDocument(base), 'publish');
+      const prod = await w(mgr.getDesignDocument(base, NS.Production), 'get published');
+      t.is(prod.views.ids.map, view1.map);
+      await w(mgr.dropDesignDocument(base, NS.Development), 'drop dev');
+      await w(mgr.dropDesignDocument(base, NS.Production), 'drop prod');
+      await rejects(t, mgr.getDesignDocument(base, NS.Production), 'DesignDocumentNotFoundError', 'get dropped');
+      await rejects(t, mgr.dropDesignDocument(base, NS.Production), 'DesignDocumentNotFoundError', 'drop dropped');
+    }
+  });
+
+  // Must stay last: it changes the topology for the rest of the file.
+  kase('failover through the control API: the SDK carries on', async (t, c) => {
+    const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
+    for (const key of keys) await w(c.coll.upsert(key, { key, phase: 'before' }, { durabilityReplicateTo: 1 }), `upsert ${key} replicateTo 1`, 15_000);
+    await w(Promise.resolve(c.emu.failover(1)), 'failover node 1', 15_000);
+    // Reads of every key (including those whose active was node 1) go on working, served by
+    // promoted replicas, once the SDK has the new config (NOT_MY_VBUCKET body / CCCP / streaming).
+    const deadline = Date.now() + 20_000;
+    for (const key of keys) {
+      let lastErr: unknown;
+      for (;;) {
+        try {
+          const r = await w(c.coll.get(key, { timeout: 3000 }), `get ${key} after failover`);
+          t.deepEqual(r.content, { key, phase: 'before' });
+          break;
+        } catch (err) {
+          lastErr = err;
+          if (Date.now() > deadline) {
+            t.fail(`get ${key} after failover kept failing: ${describe(lastErr)}`);
+            return;
+          }
+          await sleep(200);
+        }
+      }
+    }
+    for (const key of keys) await w(c.coll.upsert(key, { key, phase: 'after' }), `upsert ${key} after failover`);
+    for (const key of keys) t.deepEqual((await w(c.coll.get(key), `get ${key}`)).content, { key, phase: 'after' });
+    // With one node gone and 1 replica configured, views still answer over the remaining nodes.
+    await setupViews(c);
+    const all = await view(c, 'by_name', {});
+    t.is(all.rows.length, 8, 'view over the remaining nodes still sees every document');
+  });
+}
