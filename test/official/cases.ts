@@ -131,6 +131,31 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     await w(coll.insert(key, { v: 3 }), 'insert over expired');
   });
 
+  kase('expiry longer than 30 days', async (t, { coll, emu }) => {
+    const key = k('exp-long');
+    const days31 = 31 * 24 * 3600;
+    await w(coll.upsert(key, { v: 'long' }, { expiry: days31 }), 'upsert expiry 31 days');
+    if (name === 'couchbase4') {
+      // couchbase@4 converts a relative expiry >= 30 days to absolute Unix time (JSCBC-1357),
+      // which the server (and the emulator, whose clock starts at real time) honours.
+      t.deepEqual((await w(coll.get(key), 'get right after')).content, { v: 'long' });
+      await w(Promise.resolve(emu.advanceClock(days31 - 60)), 'advanceClock 31d-60s');
+      t.deepEqual((await w(coll.get(key), 'get a minute before expiry')).content, { v: 'long' });
+      await w(Promise.resolve(emu.advanceClock(120)), 'advanceClock 120s');
+      await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after 31 days');
+    } else {
+      // couchbase@3.2.7 sends the number as it is; the server reads any value > 30 days as an
+      // absolute Unix time, here 2678400 = 1970-02-01, already past: the document is expired at
+      // once. SDK misbehaviour against any server (fixed in 4.x by JSCBC-1357).
+      await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get right after (already expired)');
+      const abs = Math.floor(Date.now() / 1000) + 3600;
+      await w(coll.upsert(key, { v: 'abs' }, { expiry: abs }), 'upsert absolute expiry in 1h');
+      t.deepEqual((await w(coll.get(key), 'get absolute-expiry doc')).content, { v: 'abs' });
+      await w(Promise.resolve(emu.advanceClock(3601)), 'advanceClock 3601');
+      await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after absolute expiry');
+    }
+  });
+
   kase('counters', async (t, { coll }) => {
     const key = k('ctr');
     await coll.remove(key).catch(() => undefined);
