@@ -1,0 +1,72 @@
+import test from 'ava';
+import { Couchbase, MAX_OUTSTANDING, type CouchbaseError } from '../../src/index.js';
+import { FakeCluster } from '../helpers/fake-native.js';
+import { fakeConnect, freshKey } from './helpers.js';
+
+test('commands issued in one tick coalesce into one batch', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const ks = [freshKey(), freshKey(), freshKey()];
+  await Promise.all([cb.set(ks[0]!, 1), cb.set(ks[1]!, 2), cb.get(ks[0]!, { quiet: true }), cb.incr(ks[2]!, { initial: 1 })]);
+  t.is(cluster.submits.length, 1);
+  t.is(cluster.submits[0]!.count, 4);
+  await cb.close();
+});
+
+test('a 10,000-key getMulti is one submit (with room for it)', async (t) => {
+  const { cb, cluster } = await fakeConnect({ maxOutstanding: 20000 });
+  const keys = Array.from({ length: 10000 }, (_, i) => `key-${i}`);
+  const mr = await cb.getMulti(keys, { quiet: true });
+  t.is(mr.size, 10000);
+  t.is(cluster.submits.length, 1);
+  t.is(cluster.submits[0]!.count, 10000);
+  await cb.close();
+});
+
+test('outstanding commands are bounded; the rest are queued and submitted as responses arrive', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const kv: Record<string, number> = {};
+  for (let i = 0; i < 10000; i++) kv[`b-${i}`] = i;
+  const mr = await cb.setMulti(kv);
+  t.true(mr.allOk);
+  t.is(cb.batchStats.maxOutstanding, MAX_OUTSTANDING);
+  t.is(cluster.submits.length, Math.ceil(10000 / MAX_OUTSTANDING));
+  t.true(cluster.submits.every((s) => s.count <= MAX_OUTSTANDING));
+  const back = await cb.getMulti(Object.keys(kv));
+  t.is(back.get('b-9999')!.value, 9999);
+  await cb.close();
+});
+
+test('default bound is 1024', (t) => {
+  t.is(MAX_OUTSTANDING, 1024);
+});
+
+test('keys$.pipe(bufferTime) → getMulti costs one batch per buffer', async (t) => {
+  const { bufferTime, from, mergeMap, filter, lastValueFrom, toArray } = await import('rxjs');
+  const { cb, cluster } = await fakeConnect();
+  await cb.setMulti({ a: 1, b: 2, c: 3 });
+  const before = cluster.submits.length;
+  const out = await lastValueFrom(from(['a', 'b', 'c']).pipe(
+    bufferTime(5), filter((ks) => ks.length > 0), mergeMap((ks) => cb.getMulti(ks)), toArray()));
+  t.is(out.length, 1);
+  t.is(cluster.submits.length - before, 1);
+  await cb.close();
+});
+
+test('submit rejections (rc per command) fail just those commands', async (t) => {
+  const cluster = new FakeCluster();
+  const cb = await Couchbase.connect({ host: '127.0.0.1', native: cluster.addon });
+  const conn = cluster.connections[0]!;
+  const submit = conn.submit.bind(conn);
+  conn.submit = (batch) => {
+    const rcs = submit(batch);
+    if (batch.count > 1) rcs[1] = 1010; // LCB_ERR_NO_MATCHING_SERVER for the second command
+    return rcs;
+  };
+  // quiet suppresses only "not found": the rejected key still fails the call
+  const e = await t.throwsAsync<CouchbaseError>(cb.getMulti(['x', 'y', 'z'], { quiet: true }));
+  const mr = e!.allResults as Map<string, { rc: number }>;
+  t.is(mr.get('y')!.rc, 1010);
+  t.is(mr.get('x')!.rc, 301);
+  t.is(cb.batchStats.outstanding, 0);
+  await cb.close();
+});

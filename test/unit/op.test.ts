@@ -1,0 +1,97 @@
+import test from 'ava';
+import { firstValueFrom, retry, lastValueFrom, Observable } from 'rxjs';
+import { NotFoundError, Op, TemporaryFailError } from '../../src/index.js';
+import { fakeConnect, freshKey } from './helpers.js';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('an Op is lazy: nothing is sent until subscribed or awaited', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const op = cb.set(freshKey(), 1);
+  await tick();
+  await tick();
+  t.is(cluster.submits.length, 0);
+  t.true(op instanceof Observable);
+  await op;
+  t.is(cluster.submits.length, 1);
+  await cb.close();
+});
+
+test('await runs once; each subscribe runs again', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const k = freshKey();
+  const op = cb.incr(k, { initial: 1 });
+  t.is((await op).value, 1);
+  t.is(await firstValueFrom(op).then((r) => r.value), 2);
+  t.is(await lastValueFrom(op).then((r) => r.value), 3);
+  t.is(cluster.submits.length, 3);
+  await cb.close();
+});
+
+test('emits exactly once then completes', async (t) => {
+  const { cb } = await fakeConnect();
+  const events: string[] = [];
+  await new Promise<void>((resolve) => {
+    cb.set(freshKey(), 1).subscribe({ next: () => events.push('next'), complete: () => { events.push('complete'); resolve(); } });
+  });
+  t.deepEqual(events, ['next', 'complete']);
+  await cb.close();
+});
+
+test('retry() re-runs the operation', async (t) => {
+  const { cb } = await fakeConnect({}, { nodes: 1 });
+  const k = freshKey();
+  await cb.set(k, 'v');
+  const locked = await cb.lock(k, { ttl: 1 });
+  let attempts = 0;
+  const op = new Op<unknown>((s) => {
+    attempts++;
+    if (attempts === 2) cb.unlock(k, locked.cas).subscribe();
+    return cb.set(k, 'w').subscribe(s);
+  });
+  const r = await lastValueFrom(op.pipe(retry({ count: 5, delay: 5 })));
+  t.true((r as { success: boolean }).success);
+  t.true(attempts >= 2);
+  // and the error was the locked one
+  await cb.lock(k, { ttl: 1 });
+  await t.throwsAsync(cb.set(k, 'x'), { instanceOf: TemporaryFailError });
+  await cb.close();
+});
+
+test('unsubscribing before the reply drops interest; the command is not resent', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const k = freshKey();
+  cluster.hold = true;
+  let got = 0;
+  const sub = cb.set(k, 1).subscribe({ next: () => got++, error: () => got++ });
+  await tick();
+  t.is(cluster.submits.length, 1);
+  sub.unsubscribe();
+  cluster.release();
+  await tick();
+  t.is(got, 0);
+  t.is(cluster.submits.length, 1);
+  t.is(cb.batchStats.outstanding, 0);
+  // unsubscribed before the flush: never sent
+  const sub2 = cb.set(freshKey(), 2).subscribe();
+  sub2.unsubscribe();
+  await tick();
+  t.is(cluster.submits.length, 1);
+  await cb.close();
+});
+
+test('the error stack points at the user call', async (t) => {
+  const { cb } = await fakeConnect();
+  const e = await t.throwsAsync(cb.get(freshKey()), { instanceOf: NotFoundError });
+  const firstFrame = e!.stack!.split('\n')[1]!;
+  t.regex(firstFrame, /op\.test\.ts/);
+  t.notRegex(e!.stack!, /batcher\.ts|fake-native\.ts/);
+  await cb.close();
+});
+
+test('Op supports .catch and toPromise', async (t) => {
+  const { cb } = await fakeConnect();
+  const r = await cb.get(freshKey()).catch((e) => e);
+  t.true(r instanceof NotFoundError);
+  await cb.close();
+});
