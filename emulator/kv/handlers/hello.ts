@@ -1,0 +1,61 @@
+/** HELLO, GET_ERROR_MAP, NOOP, VERSION, QUIT (BinaryProtocol.md "HELLO", "Get Error Map"). */
+import { STATUS_NAMES, SUPPORTED_FEATURES, HelloFeature, Status } from '../opcodes.js';
+import { VERSION } from '../../cluster/config.js';
+import type { Request } from '../packet.js';
+import type { Session } from '../session.js';
+
+export function hello(s: Session, r: Request): void {
+  const n = r.valueLength;
+  if (n % 2 !== 0) return s.error(r, Status.Einval);
+  const granted: number[] = [];
+  const vs = r.valueStart;
+  for (let i = 0; i < n; i += 2) {
+    const f = r.buf.readUInt16BE(vs + i);
+    if (SUPPORTED_FEATURES.has(f) && !granted.includes(f)) granted.push(f);
+  }
+  s.xerror = granted.includes(HelloFeature.Xerror);
+  s.json = granted.includes(HelloFeature.Json);
+  s.mutationSeqno = granted.includes(HelloFeature.MutationSeqno);
+  const body = Buffer.alloc(granted.length * 2);
+  granted.forEach((f, i) => body.writeUInt16BE(f, i * 2));
+  s.reply(r, Status.Success, 0n, undefined, body);
+}
+
+let errorMapJson: Buffer | undefined;
+
+export function errorMapBody(): Buffer {
+  if (!errorMapJson) {
+    const errors: Record<string, unknown> = {};
+    for (const [code, [name, desc, attrs]] of Object.entries(STATUS_NAMES)) {
+      const e: Record<string, unknown> = { name, desc, attrs };
+      if (attrs.includes('retry-later') || attrs.includes('retry-now')) {
+        e.retry = { strategy: 'constant', interval: 10, after: attrs.includes('retry-now') ? 0 : 10, 'max-duration': 500 };
+      }
+      errors[Number(code).toString(16)] = e;
+    }
+    errorMapJson = Buffer.from(JSON.stringify({ version: 1, revision: 1, errors }));
+  }
+  return errorMapJson;
+}
+
+export function errorMap(s: Session, r: Request): void {
+  if (r.valueLength !== 2) return s.error(r, Status.Einval);
+  const v = r.buf.readUInt16BE(r.valueStart);
+  if (v < 1) return s.error(r, Status.Einval);
+  s.reply(r, Status.Success, 0n, undefined, errorMapBody(), s.json ? 1 : 0);
+}
+
+export function noop(s: Session, r: Request): void {
+  s.reply(r, Status.Success);
+}
+
+const versionBody = Buffer.from(VERSION);
+
+export function version(s: Session, r: Request): void {
+  s.reply(r, Status.Success, 0n, undefined, versionBody);
+}
+
+export function quit(s: Session, r: Request): void {
+  if (r.opcode === 0x07) s.reply(r, Status.Success);
+  s.close();
+}

@@ -1,0 +1,146 @@
+/**
+ * Per-connection state: negotiated features, authentication, selected bucket, SASL exchange,
+ * and the coalescing output. Frames are handled in the order they arrive; all responses
+ * produced while handling one read leave in one write.
+ */
+import type { Duplex } from 'node:stream';
+import { Framer, type FrameSink } from './framer.js';
+import { Output, Request } from './packet.js';
+import { HEADER_LEN, HOSTILE_BODY_LEN, MAX_BODY_LEN, Status } from './opcodes.js';
+import type { Bucket } from '../store/bucket.js';
+import type { ScramServer } from './sasl/scram.js';
+import { dispatch } from './dispatch.js';
+
+/** A fault rule: the next `count` commands matching opcode/key get an error or no answer. */
+export interface Fault {
+  opcode?: number;
+  key?: string;
+  count: number;
+  action: 'error' | 'silence';
+  status?: number;
+}
+
+/** What sessions need from the cluster. */
+export interface KvCluster {
+  readonly faults: Fault[];
+  readonly delays: { replicationMs: number; persistenceMs: number };
+  bucket(name: string): Bucket | undefined;
+  /** Password of a KV user (the administrator, or a bucket's own name). */
+  passwordOf(user: string): string | undefined;
+  isAdmin(user: string): boolean;
+  bucketConfigJson(bucket: Bucket, thisNode: number): Buffer;
+  clusterConfigJson(thisNode: number): Buffer;
+  stats(bucket: Bucket | undefined): Record<string, string | number>;
+}
+
+export interface KvNode {
+  readonly id: number;
+  readonly state: 'up' | 'stopped' | 'hung';
+}
+
+export class Session implements FrameSink {
+  readonly out = new Output();
+  readonly req = new Request();
+  private readonly framer = new Framer(MAX_BODY_LEN, HOSTILE_BODY_LEN);
+  xerror = false;
+  json = false;
+  mutationSeqno = false;
+  user: string | undefined;
+  bucket: Bucket | undefined;
+  scram: ScramServer | undefined;
+  closed = false;
+  /** True while a read is being handled (responses are flushed at its end). */
+  writing = false;
+
+  constructor(readonly socket: Duplex, readonly node: KvNode, readonly cluster: KvCluster, private readonly onClose?: (s: Session) => void) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    socket.on('drain', () => {
+      if (!this.closed) socket.resume();
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.node.state === 'hung') return;
+    this.writing = true;
+    this.framer.push(chunk, this);
+    this.writing = false;
+    this.flush();
+  }
+
+  // ---- FrameSink ----
+
+  frame(buf: Buffer, offset: number): void {
+    if (this.closed) return;
+    const r = this.req.load(buf, offset);
+    if (r.magic !== 0x80) {
+      // Alternative request framing was never negotiated (we do not offer it).
+      this.close();
+      return;
+    }
+    if (!r.sane) {
+      this.error(r, Status.Einval);
+      return;
+    }
+    dispatch(this, r);
+  }
+
+  oversize(buf: Buffer, offset: number): void {
+    const r = this.req.load(buf, offset);
+    this.error(r, Status.E2big);
+  }
+
+  malformed(): void {
+    this.close();
+  }
+
+  // ---- responses ----
+
+  /** A response without key; optional extras and value. */
+  reply(r: Request, status: number, cas = 0n, extras?: Uint8Array, value?: Uint8Array, datatype = 0): void {
+    const el = extras ? extras.length : 0;
+    const vl = value ? value.length : 0;
+    this.out.header(r.opcode, status, r.opaque, cas, 0, el, datatype, el + vl);
+    if (el) this.out.bytes(extras!);
+    if (vl) this.out.bytes(value!);
+    if (!this.writing) this.flush();
+  }
+
+  error(r: Request, status: number): void {
+    if (status === Status.Locked && !this.xerror) status = Status.Etmpfail;
+    this.out.header(r.opcode, status, r.opaque, 0n, 0, 0, 0, 0);
+    if (!this.writing) this.flush();
+  }
+
+  /** NOT_MY_VBUCKET with the current config in the body. */
+  notMyVbucket(r: Request): void {
+    const b = this.bucket;
+    const cfg = b ? this.cluster.bucketConfigJson(b, this.node.id) : Buffer.alloc(0);
+    this.out.header(r.opcode, Status.NotMyVbucket, r.opaque, 0n, 0, 0, this.json && cfg.length ? 1 : 0, cfg.length);
+    this.out.bytes(cfg);
+    if (!this.writing) this.flush();
+  }
+
+  flush(): void {
+    if (this.out.empty || this.closed) return;
+    const parts = this.out.take();
+    let ok = true;
+    if (parts.length === 1) ok = this.socket.write(parts[0]);
+    else {
+      for (const p of parts) ok = this.socket.write(p);
+    }
+    if (!ok) this.socket.pause();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.framer.stop();
+    this.socket.destroy();
+    this.onClose?.(this);
+  }
+}
+
+export { HEADER_LEN };
