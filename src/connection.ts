@@ -613,8 +613,10 @@ export class Couchbase {
     if (mode === 'add' && cas !== 0n) throw argError(`${where}: 'cas' makes no sense for add`, o.cas);
     const durability = { ...readDurability(where, o), checkRemoved: false };
     const [bytes, flags] = this.#encodeValue(value, format);
+    // libcouchbase 3 refuses a CAS on an upsert; "set if the CAS matches" is a replace with that CAS.
+    const op = mode === 'set' && cas !== 0n ? NativeOp.Replace : STORE_OP[mode];
     return {
-      key, cmd: { op: STORE_OP[mode], key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
+      key, cmd: { op, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
       decode: (rs) => {
         const r = this.#opResult(key, rs[rs.length - 1]!, item);
         if (item && r.success) item.flags = flags;

@@ -1,0 +1,69 @@
+import {
+  DurabilityError, ObserveStatus, TemporaryFailError, NotFoundError, CouchbaseError,
+} from '../../src/index.js';
+import { freshKey, serverSuite } from '../helpers/harness.js';
+
+const emu = serverSuite('emulator', { nodes: 3, replicas: 2 });
+
+emu.test('pessimistic locking', async (t, { cb }) => {
+  const k = freshKey();
+  await cb.set(k, { friends: {} });
+  const locked = await cb.lock(k, { ttl: 5 });
+  t.deepEqual(locked.value, { friends: {} });
+  await t.throwsAsync(cb.lock(k), { instanceOf: TemporaryFailError });
+  await t.throwsAsync(cb.set(k, 1), { instanceOf: TemporaryFailError });
+  await cb.set(k, { friends: { x: 1 } }, { cas: locked.cas });
+  const l2 = await cb.lock(k);
+  await cb.unlock(k, l2.cas);
+  await t.notThrowsAsync(cb.set(k, 3));
+  const lm = await cb.lockMulti([k]);
+  t.true((await cb.unlockMulti(lm)).allOk);
+}, 'lock');
+
+emu.test('replica reads', async (t, { cb }) => {
+  const k = freshKey();
+  await cb.set(k, 'v', { replicateTo: 2 });
+  t.is((await cb.get(k, { replica: true })).value, 'v');
+  t.is((await cb.getReplica(k)).value, 'v');
+  t.is((await cb.getReplica(k, { index: 0 })).value, 'v');
+  t.is((await cb.getReplica(k, { index: 1 })).value, 'v');
+  await t.throwsAsync(cb.getReplica(freshKey()), { instanceOf: NotFoundError });
+  t.is((await cb.getReplicaMulti([k])).get(k)!.value, 'v');
+}, 'replica');
+
+emu.test('observe', async (t, { cb }) => {
+  const k = freshKey();
+  const s = await cb.set(k, 'v');
+  const o = await cb.observe(k);
+  t.is(o.value.length, 3);
+  t.true(o.value[0]!.master);
+  t.is(o.value[0]!.cas, s.cas);
+  t.true([ObserveStatus.FOUND, ObserveStatus.PERSISTED].includes(o.value[0]!.status as 0 | 1));
+  const missing = await cb.observe(freshKey());
+  t.is(missing.value[0]!.status, ObserveStatus.NOT_FOUND);
+  t.is((await cb.observeMulti([k])).get(k)!.value.length, 3);
+}, 'observe');
+
+emu.test('durability: persistTo/replicateTo, endure, impossible requirements', async (t, { cb }) => {
+  const k = freshKey();
+  const s = await cb.set(k, 'v', { persistTo: 3, replicateTo: 2 });
+  t.true(s.success);
+  t.true((await cb.endure(k, { persistTo: 1, replicateTo: 2, cas: s.cas })).success);
+  await t.throwsAsync(cb.set(freshKey(), 1, { replicateTo: 3 }), { instanceOf: DurabilityError });
+  await cb.delete(k, { persistTo: 1, replicateTo: 1 });
+  t.true((await cb.endure(k, { persistTo: 1, replicateTo: 2, checkRemoved: true })).success);
+  const m = await cb.setMulti({ [freshKey()]: 1, [freshKey()]: 2 }, { replicateTo: 1 });
+  t.true(m.allOk);
+  t.true((await cb.endureMulti(m, { persistTo: 2 })).allOk);
+}, 'durability');
+
+const mc = serverSuite('memcached');
+mc.test('observe, replica reads and locks fail with a typed error, never a crash', async (t, { cb }) => {
+  const k = freshKey();
+  await cb.set(k, 1);
+  for (const op of [cb.observe(k), cb.getReplica(k), cb.lock(k), cb.endure(k, { persistTo: 1, timeout: 0.5 })]) {
+    const e = await t.throwsAsync(op);
+    t.true(e instanceof CouchbaseError, String(e));
+  }
+  t.is((await cb.get(k)).value, 1);
+});
