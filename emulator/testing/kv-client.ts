@@ -180,3 +180,40 @@ export function u32(v: number): Buffer {
   e.writeUInt32BE(v >>> 0, 0);
   return e;
 }
+
+/** What `ClusterClient` needs of the emulator. */
+export interface ClusterLike {
+  cluster: {
+    nodes: Array<{ id: number; kvPort: number }>;
+    bucket(name: string): { map: number[][] } | undefined;
+  };
+}
+
+/** One authenticated connection per node; routes keyed requests by the vBucket map. */
+export class ClusterClient {
+  private readonly conns = new Map<number, KvClient>();
+  constructor(private readonly emu: ClusterLike, private readonly bucket = 'default') {}
+
+  async node(id: number): Promise<KvClient> {
+    let c = this.conns.get(id);
+    if (!c) {
+      c = await KvClient.open(this.emu.cluster.nodes[id].kvPort, 'Administrator', 'password', this.bucket);
+      this.conns.set(id, c);
+    }
+    return c;
+  }
+
+  /** Node id holding copy `copy` (0 = active) of the key's vBucket. */
+  owner(key: string, copy = 0): number {
+    return this.emu.cluster.bucket(this.bucket)!.map[vbucketOf(Buffer.from(key))][copy];
+  }
+
+  async request(r: KvRequest & { key: string }, copy = 0): Promise<KvResponse> {
+    return (await this.node(this.owner(r.key, copy))).request(r);
+  }
+
+  close(): void {
+    for (const c of this.conns.values()) c.close();
+    this.conns.clear();
+  }
+}
