@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CapiHandler, CapiHandlerOptions, ViewService } from './contract.js';
-import { DesignDocError, designDocName } from './design-docs.js';
+import { DesignDocError, designDocName, designDocRevision } from './design-docs.js';
 import {
   QueryError,
   mapRows,
@@ -93,14 +93,6 @@ function methodNotAllowed(allowed: string): HttpError {
   return new HttpError(405, 'method_not_allowed', `Only ${allowed} allowed`, { allow: allowed });
 }
 
-/** A short stable revision for X-Couchbase-Meta (Couchbase: "<n>-<hex>"). */
-function revisionOf(doc: unknown): string {
-  const text = JSON.stringify(doc);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return `1-${h.toString(16).padStart(8, '0')}`;
-}
-
 /** Creates the request handler of a node's views port. */
 export function createCapiHandler(options: CapiHandlerOptions): CapiHandler {
   return (req, res) => {
@@ -154,7 +146,7 @@ async function designDoc(service: ViewService, rawName: string, req: IncomingMes
       const doc = service.getDesignDoc(name);
       if (doc === undefined) throw new HttpError(404, 'not_found', 'missing');
       sendJson(res, 200, doc, {
-        'x-couchbase-meta': JSON.stringify({ id, rev: revisionOf(doc), type: 'json' }),
+        'x-couchbase-meta': JSON.stringify({ id, rev: designDocRevision(doc), type: 'json' }),
       });
       return;
     }

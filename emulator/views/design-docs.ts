@@ -86,3 +86,34 @@ export function validateDesignDoc(doc: unknown, timeoutMs: number): ViewDefiniti
   }
   return result;
 }
+
+/**
+ * A revision string for a stored design document ("1-<8 hex>", stable for equal content), as
+ * Couchbase shows in X-Couchbase-Meta and in the ddocs listing.
+ */
+export function designDocRevision(doc: unknown): string {
+  const text = JSON.stringify(doc) ?? '';
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return `1-${h.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The body of the cluster manager's GET /pools/default/buckets/<bucket>/ddocs, which SDKs use
+ * to list design documents (couchnode reads rows[].doc.meta.id and rows[].doc.json).
+ */
+export function designDocsListing(
+  bucket: string,
+  docs: ReadonlyArray<{ name: string; doc: unknown }>,
+): { rows: Array<{ doc: { meta: { id: string; rev: string }; json: unknown }; controllers: Record<string, string> }> } {
+  return {
+    rows: docs.map(({ name, doc }) => {
+      const id = `_design/${designDocName(name)}`;
+      const path = `/pools/default/buckets/${encodeURIComponent(bucket)}/ddocs/${encodeURIComponent(id)}/controller`;
+      return {
+        doc: { meta: { id, rev: designDocRevision(doc) }, json: doc },
+        controllers: { compact: `${path}/compactView`, setUpdateMinChanges: `${path}/setUpdateMinChanges` },
+      };
+    }),
+  };
+}

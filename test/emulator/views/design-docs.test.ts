@@ -73,3 +73,18 @@ test('development and production copies; publish is a PUT under the production n
   t.deepEqual((await capi.request('/_design/dev_app', { method: 'DELETE' })).body, { error: 'not_found', reason: 'missing' });
   t.is((await capi.view('app', 'v')).status, 200, 'production copy unaffected');
 });
+
+test('designDocsListing gives the cluster manager ddocs body', async (t) => {
+  const { designDocsListing } = await import('../../../emulator/views/index.js');
+  const capi = await startCapi();
+  t.teardown(() => capi.close());
+  const doc = { views: { v: { map: 'function (doc) { emit(1, 1); }' } } };
+  capi.service.putDesignDoc('dev_x', doc);
+  const listing = designDocsListing('beer-sample', capi.service.designDocs());
+  t.is(listing.rows.length, 1);
+  t.deepEqual(listing.rows[0].doc.json, doc);
+  t.is(listing.rows[0].doc.meta.id, '_design/dev_x');
+  t.regex(listing.rows[0].doc.meta.rev, /^1-[0-9a-f]{8}$/);
+  const got = await capi.request('/_design/dev_x');
+  t.is(JSON.parse(got.headers.get('x-couchbase-meta') as string).rev, listing.rows[0].doc.meta.rev);
+});
