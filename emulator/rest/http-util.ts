@@ -3,6 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const MAX_REST_BODY = 1024 * 1024;
 
+/** A client error (HTTP 400). */
+export class BadRequest extends Error {
+  readonly httpStatus = 400;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': data.length });
@@ -21,7 +26,7 @@ export function readBody(req: IncomingMessage): Promise<Record<string, unknown>>
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_REST_BODY) {
-        reject(new Error('request body too large'));
+        reject(new BadRequest('request body too large'));
         req.destroy();
         return;
       }
@@ -36,9 +41,9 @@ export function readBody(req: IncomingMessage): Promise<Record<string, unknown>>
           const v = JSON.parse(text) as unknown;
           if (v && typeof v === 'object' && !Array.isArray(v)) return resolve(v as Record<string, unknown>);
         } catch {
-          return reject(new Error('invalid JSON body'));
+          return reject(new BadRequest('invalid JSON body'));
         }
-        return reject(new Error('JSON body must be an object'));
+        return reject(new BadRequest('JSON body must be an object'));
       }
       const out: Record<string, unknown> = {};
       for (const [k, v] of new URLSearchParams(text)) {

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ClusterError, type Cluster } from '../cluster/cluster.js';
 import type { Bucket } from '../store/bucket.js';
-import { sendError, sendJson } from './http-util.js';
+import { BadRequest, sendError, sendJson } from './http-util.js';
 import * as pools from './pools.js';
 import { streamBucket, streamPool } from './streaming.js';
 import * as controller from './controller.js';
@@ -89,7 +89,7 @@ export class RestServer {
             res.destroy();
             return;
           }
-          const status = e instanceof ClusterError ? e.httpStatus : 500;
+          const status = e instanceof ClusterError || e instanceof BadRequest ? e.httpStatus : 500;
           sendError(res, status, e instanceof Error ? e.message : String(e));
         });
       return;
