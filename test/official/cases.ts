@@ -69,6 +69,19 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       return err;
     }
   }
+  /**
+   * couchbase@3.2.7 quirk: libcouchbase codes its translateCppError() does not know come out as
+   * its internal LibcouchbaseError (a plain Error, *not* a CouchbaseError) named by the LCB code.
+   */
+  async function rejectsWithLcbCode(t: ExecutionContext<Ctx>, p: Promise<unknown>, lcbCode: string, what: string) {
+    try {
+      const v = await w(p, what);
+      t.fail(`${what}: expected ${lcbCode}, but it succeeded with ${JSON.stringify(v)?.slice(0, 200)}`);
+    } catch (err: any) {
+      t.regex(String(err?.message), new RegExp(lcbCode), `${what}: expected ${lcbCode}, got ${describe(err)}`);
+      t.false(err instanceof t.context.sdk.CouchbaseError, `${what}: couchbase3 does not wrap ${lcbCode} in a CouchbaseError`);
+    }
+  }
 
   // ---------------------------------------------------------------------------------------
   kase('KV CRUD', async (t, { coll }) => {
@@ -181,10 +194,9 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     if (name === 'couchbase4') {
       await rejects(t, bin.increment(k('ctr-json'), 1), 'DeltaInvalidError', 'increment non-numeric');
     } else {
-      // couchbase@3.2.7 maps DELTA_BADVAL (0x06) to LCB_ERR_INVALID_DELTA, which its error
-      // translation does not know: the user gets a bare CouchbaseError (SDK quirk, any server).
-      const err = await rejects(t, bin.increment(k('ctr-json'), 1), 'CouchbaseError', 'increment non-numeric');
-      t.false(err instanceof t.context.sdk.DeltaInvalidError, 'couchbase3 does not say DeltaInvalidError');
+      // couchbase@3.2.7 maps DELTA_BADVAL (0x06) to LCB_ERR_INVALID_DELTA (1046), which its error
+      // translation does not know: the user gets a plain Error, not DeltaInvalidError (SDK quirk, any server).
+      await rejectsWithLcbCode(t, bin.increment(k('ctr-json'), 1), 'LCB_ERR_INVALID_DELTA', 'increment non-numeric');
     }
   });
 
@@ -204,10 +216,9 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     if (name === 'couchbase4') {
       await rejects(t, bin.append(missing, 'x'), 'DocumentNotFoundError', 'append to missing');
     } else {
-      // couchbase@3.2.7: NOT_STORED (0x05) becomes LCB_ERR_NOT_STORED, which its error translation
-      // does not map: a bare CouchbaseError (SDK quirk; Couchbase Server answers NOT_STORED too).
-      const err = await rejects(t, bin.append(missing, 'x'), 'CouchbaseError', 'append to missing');
-      t.false(err instanceof t.context.sdk.DocumentNotFoundError);
+      // couchbase@3.2.7: NOT_STORED (0x05) becomes LCB_ERR_NOT_STORED (1043), which its error
+      // translation does not map: a plain Error (SDK quirk; Couchbase Server answers NOT_STORED too).
+      await rejectsWithLcbCode(t, bin.append(missing, 'x'), 'LCB_ERR_NOT_STORED', 'append to missing');
     }
     // CAS-guarded append
     await rejects(t, bin.append(key, 'z', { cas: a.cas }), 'CasMismatchError', 'append with stale CAS');
@@ -258,6 +269,8 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     );
     t.log(`write to locked key observed as: ${describe(err)}`);
     if (name === 'couchbase4') t.true(err instanceof t.context.sdk.AmbiguousTimeoutError, 'couchbase4: AmbiguousTimeoutError (retried KV_LOCKED)');
+    // libcouchbase 3.3.4 does not retry LOCKED for a store: DocumentLockedError at once.
+    else t.true(err instanceof t.context.sdk.DocumentLockedError, 'couchbase3: DocumentLockedError');
     // A second getAndLock on a locked key is refused the same way.
     await rejects(t, coll.getAndLock(key, 5, { timeout: 1500 }), ['TimeoutError', 'UnambiguousTimeoutError', 'AmbiguousTimeoutError', 'DocumentLockedError'], 'getAndLock locked key');
     await w(coll.unlock(key, locked.cas), 'unlock with lock CAS');
@@ -300,12 +313,26 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       'getAllReplicas returns active + 1 replica',
     );
     t.is(all.length, 2, 'one active + one replica');
-    t.is(all.filter((r: any) => r.isReplica).length, 1, 'exactly one result is a replica');
-    t.is(all.filter((r: any) => !r.isReplica).length, 1, 'exactly one result is the active');
+    if (name === 'couchbase4') {
+      t.is(all.filter((r: any) => r.isReplica).length, 1, 'exactly one result is a replica');
+      t.is(all.filter((r: any) => !r.isReplica).length, 1, 'exactly one result is the active');
+    } else {
+      // couchbase@3.2.7 hard-codes `isReplica: true` for every result of getAllReplicas/getAnyReplica
+      // (collection.js _getReplica), the active copy included: SDK misbehaviour against any server.
+      t.true(all.every((r: any) => r.isReplica === true), 'couchbase3 marks every copy, even the active, isReplica');
+    }
     const any = await w(coll.getAnyReplica(key), 'getAnyReplica');
     t.deepEqual(any.content, { v: 'r' });
     t.is(typeof any.isReplica, 'boolean');
-    await rejects(t, coll.getAnyReplica(k('replica-missing')), ['DocumentUnretrievableError', 'DocumentNotFoundError'], 'getAnyReplica missing');
+    if (name === 'couchbase4') {
+      await rejects(t, coll.getAnyReplica(k('replica-missing')), 'DocumentUnretrievableError', 'getAnyReplica missing');
+      await rejects(t, coll.getAllReplicas(k('replica-missing')), 'DocumentNotFoundError', 'getAllReplicas missing');
+    } else {
+      // couchbase@3.2.7 drops every per-copy error in _getReplica: for a missing key getAnyReplica
+      // resolves `undefined` and getAllReplicas resolves [] instead of rejecting (SDK misbehaviour).
+      t.is(await w(coll.getAnyReplica(k('replica-missing')), 'getAnyReplica missing'), undefined, 'couchbase3: undefined, no error');
+      t.deepEqual(await w(coll.getAllReplicas(k('replica-missing')), 'getAllReplicas missing'), [], 'couchbase3: [], no error');
+    }
   });
 
   kase('legacy durability persistTo/replicateTo', async (t, { coll, emu }) => {
@@ -322,8 +349,24 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       t.true(reps.some((x: any) => x.isReplica && x.content?.v === 1), 'replica holds the write once replicateTo:1 returned');
       const r2 = await w(coll.upsert(key, { v: 2 }, { durabilityPersistTo: 2 }), 'upsert persistTo 2 (active + replica)', 15_000);
       t.truthy(r2.cas);
-      const r3 = await w(coll.remove(key, { durabilityReplicateTo: 1 }), 'remove replicateTo 1', 15_000);
-      t.truthy(r3.cas);
+      if (name === 'couchbase4') {
+        const r3 = await w(coll.remove(key, { durabilityReplicateTo: 1 }), 'remove replicateTo 1', 15_000);
+        t.truthy(r3.cas);
+        const r4 = await w(coll.binary().increment(k('dura-ctr'), 1, { initial: 1, durabilityPersistTo: 1 }), 'increment persistTo 1', 15_000);
+        t.is(Number(r4.value), 1);
+      } else {
+        // couchbase@3.2.7 implements legacy durability for stores only: remove/touch/counter/mutateIn
+        // with persistTo/replicateTo throw "unimplemented functionality" (JSCBC-637) without sending.
+        for (const [what, call] of [
+          ['remove', () => coll.remove(key, { durabilityReplicateTo: 1 })],
+          ['touch', () => coll.touch(key, 10, { durabilityReplicateTo: 1 })],
+          ['increment', () => coll.binary().increment(k('dura-ctr'), 1, { initial: 1, durabilityPersistTo: 1 })],
+        ] as const) {
+          const err = await w(Promise.resolve().then(call).then(() => undefined, (e: unknown) => e), `${what} with legacy durability`, 15_000);
+          t.regex(String((err as any)?.message), /unimplemented functionality/, `couchbase3 ${what} with persistTo/replicateTo: ${describe(err)}`);
+        }
+        t.deepEqual((await w(coll.get(key), 'get after refused remove')).content, { v: 2 }, 'nothing was sent');
+      }
     } finally {
       await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 0 })), 'setDelays 0');
     }
@@ -336,12 +379,11 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       await rejects(t, coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 2 }), 'DurabilityImpossibleError', 'replicateTo 2 with 1 replica');
       await rejects(t, coll.upsert(key, { v: 1 }, { durabilityPersistTo: 4 }), 'DurabilityImpossibleError', 'persistTo 4 with 1 replica');
     } else {
-      // libcouchbase validates against the config before sending and fails with
+      // libcouchbase validates against the config's numReplicas before sending and fails with
       // LCB_ERR_DURABILITY_TOO_MANY (1032); couchbase@3.2.7's error translation has no class for it,
-      // so the user gets a bare CouchbaseError rather than DurabilityImpossibleError (SDK quirk).
-      const err = await rejects(t, coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 2 }), 'CouchbaseError', 'replicateTo 2 with 1 replica');
-      t.log(`couchbase3 impossible durability: ${describe(err)}`);
-      t.regex(String(err?.cause?.code ?? err?.cause?.message ?? err?.message), /1032|too many|Durability/i);
+      // so the user gets a plain Error rather than DurabilityImpossibleError (SDK quirk).
+      await rejectsWithLcbCode(t, coll.upsert(key, { v: 1 }, { durabilityReplicateTo: 2 }), 'LCB_ERR_DURABILITY_TOO_MANY', 'replicateTo 2 with 1 replica');
+      await rejectsWithLcbCode(t, coll.upsert(key, { v: 1 }, { durabilityPersistTo: 3 }), 'LCB_ERR_DURABILITY_TOO_MANY', 'persistTo 3 with 1 replica');
     }
   });
 
