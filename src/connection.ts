@@ -483,17 +483,17 @@ export class Couchbase {
     }
     return new Op<R>((subscriber) => {
       if (this.#closed) {
-        subscriber.error(new ObjectDestroyedError(`${where}: the connection is closed`, { key: op.key }));
+        subscriber.error(site.apply(new ObjectDestroyedError(`${where}: the connection is closed`, { key: op.key })));
         return;
       }
       return this.#execute([op], (results, errors) => {
-        if (errors[0]) subscriber.error(errors[0]);
+        if (errors[0]) subscriber.error(site.apply(errors[0]));
         else {
           subscriber.next(results[0]!);
           subscriber.complete();
         }
       });
-    }, site);
+    });
   }
 
   /** A multi-key Op resolving to a MultiResult. */
@@ -512,7 +512,7 @@ export class Couchbase {
     }
     return new Op<MultiResult<R>>((subscriber) => {
       if (this.#closed) {
-        subscriber.error(new ObjectDestroyedError(`${where}: the connection is closed`));
+        subscriber.error(site.apply(new ObjectDestroyedError(`${where}: the connection is closed`)));
         return;
       }
       return this.#execute(ops, (results, errors) => {
@@ -526,13 +526,13 @@ export class Couchbase {
             message: `${where}: ${failed} of ${ops.length} operations failed; first: ${e.message}`,
             key: e.key, innerCause: e.innerCause, objextra: e.objextra, allResults: mr, result: e.result,
           });
-          subscriber.error(err);
+          subscriber.error(site.apply(err));
         } else {
           subscriber.next(mr);
           subscriber.complete();
         }
       });
-    }, site);
+    });
   }
 
   /**
@@ -863,9 +863,9 @@ export class Couchbase {
     const r = this.#endureMultiOp(site, 'endure', [key], options);
     return new Op<OperationResult>((s) => r.subscribe({
       next: (mr) => s.next(mr.get(key)!),
-      error: (e) => s.error(e instanceof CouchbaseError && e.allResults ? CouchbaseError.fromRc(e.rc, { key, message: (e.innerCause as Error)?.message ?? e.message, result: e.result }) : e),
+      error: (e) => s.error(e instanceof CouchbaseError && e.allResults ? site.apply(CouchbaseError.fromRc(e.rc, { key, message: (e.innerCause as Error)?.message ?? e.message, result: e.result })) : e),
       complete: () => s.complete(),
-    }), site);
+    }));
   }
 
   /** Server statistics (the seed's `stats`): `result[statName][server] = value`. */
@@ -890,13 +890,13 @@ export class Couchbase {
           }
         } else ok = true;
         if (!r.final) return;
-        if (!ok && rc !== 0) subscriber.error(CouchbaseError.fromRc(rc, { message: `stats: ${describeRc(rc, undefined, r.text)}` }));
+        if (!ok && rc !== 0) subscriber.error(site.apply(CouchbaseError.fromRc(rc, { message: `stats: ${describeRc(rc, undefined, r.text)}` })));
         else {
           subscriber.next(out);
           subscriber.complete();
         }
       });
-    }, site);
+    });
   }
 
   // ---------------------------------------------------------------- multi forms
@@ -1089,14 +1089,14 @@ export class Couchbase {
         const ordered = new MultiResult<OperationResult>(targets.map((x) => [x.key, mr.get(x.key)!]));
         if (errors.length) {
           const e = errors[0]!;
-          subscriber.error(CouchbaseError.fromRc(e.rc, { message: `${where}: ${errors.length} of ${targets.length} keys failed; first: ${e.message}`, key: e.key, allResults: ordered, result: e.result, innerCause: e }));
+          subscriber.error(site.apply(CouchbaseError.fromRc(e.rc, { message: `${where}: ${errors.length} of ${targets.length} keys failed; first: ${e.message}`, key: e.key, allResults: ordered, result: e.result, innerCause: e })));
         } else {
           subscriber.next(ordered);
           subscriber.complete();
         }
       }));
       return () => cancels.forEach((c) => c());
-    }, site);
+    });
   }
 }
 

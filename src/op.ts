@@ -9,17 +9,28 @@ import { CouchbaseError } from './errors/index.js';
 
 /** Captures the user's call site; errors delivered later get this stack. @internal */
 export class CallSite {
-  stack: string | undefined;
+  // The stack is captured structurally here and only formatted if an error needs it.
+  #holder: { stack?: string } = {};
   constructor(skip: Function) {
-    const holder: { stack?: string } = {};
-    Error.captureStackTrace(holder, skip);
-    this.stack = holder.stack;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = CallSite.depth;
+    Error.captureStackTrace(this.#holder, skip);
+    Error.stackTraceLimit = limit;
+  }
+
+  /** Frames kept per call site (a bounded cost per operation). */
+  static depth = 10;
+
+  /** The captured stack text (formatted on first access). */
+  get stack(): string | undefined {
+    return this.#holder.stack;
   }
 
   /** Rewrites an error's stack to point at the call site (keeps its name and message). */
   apply<E extends Error>(error: E): E {
-    if (!this.stack) return error;
-    const frames = this.stack.slice(this.stack.indexOf('\n') + 1);
+    const stack = this.stack;
+    if (!stack) return error;
+    const frames = stack.slice(stack.indexOf('\n') + 1);
     error.stack = `${error.name}: ${error.message}\n${frames}`;
     return error;
   }
