@@ -147,7 +147,7 @@ test('replica reads', async (t) => {
 });
 
 test('observe and endure', async (t) => {
-  const { cb } = await fakeConnect({}, { nodes: 3, replicas: 2, persistDelayMs: 20, replicateDelayMs: 10 });
+  const { cb } = await fakeConnect({}, { nodes: 3, replicas: 2, persistDelayMs: 300, replicateDelayMs: 100 });
   const k = freshKey();
   const s = await cb.set(k, 'v');
   const o = await cb.observe(k);
