@@ -387,6 +387,68 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
   });
 
+  kase('expiry semantics: upsert resets it, getAndTouch(0) clears it, counters and exists honour it', async (t, { coll, emu }) => {
+    // A mutation without an expiry resets the document's expiry to none (no preserveExpiry).
+    await w(coll.upsert(k('exp-reset'), { v: 1 }, { expiry: 5 }), 'upsert expiry 5');
+    await w(coll.upsert(k('exp-reset'), { v: 2 }), 'upsert without expiry');
+    // getAndTouch with 0 removes the expiry.
+    await w(coll.upsert(k('exp-gat0'), { v: 1 }, { expiry: 5 }), 'upsert expiry 5 (gat0)');
+    t.deepEqual((await w(coll.getAndTouch(k('exp-gat0'), 0), 'getAndTouch 0')).content, { v: 1 });
+    // A counter created with an expiry expires.
+    await coll.remove(k('exp-ctr')).catch(() => undefined);
+    await w(coll.binary().increment(k('exp-ctr'), 1, { initial: 7, expiry: 5 }), 'increment initial with expiry 5');
+    await w(coll.upsert(k('exp-exists'), { v: 1 }, { expiry: 5 }), 'upsert expiry 5 (exists)');
+    t.true((await w(coll.exists(k('exp-exists')), 'exists before expiry')).exists);
+    await w(Promise.resolve(emu.advanceClock(6)), 'advanceClock 6');
+    t.deepEqual((await w(coll.get(k('exp-reset')), 'get reset')).content, { v: 2 }, 'upsert without expiry cleared the old expiry');
+    t.deepEqual((await w(coll.get(k('exp-gat0')), 'get gat0')).content, { v: 1 }, 'getAndTouch(0) cleared the expiry');
+    await rejects(t, coll.get(k('exp-ctr')), 'DocumentNotFoundError', 'counter with expiry expired');
+    t.false((await w(coll.exists(k('exp-exists')), 'exists after expiry')).exists, 'exists (GET_META) does not see an expired document');
+    await rejects(t, coll.getAndTouch(k('exp-exists'), 10), 'DocumentNotFoundError', 'getAndTouch expired');
+  });
+
+  kase('locked documents: exists, touch and unlock with a wrong CAS', async (t, { coll }) => {
+    const key = k('lock2');
+    await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const locked = await w(coll.getAndLock(key, 15), 'getAndLock');
+    t.true((await w(coll.exists(key), 'exists on locked')).exists, 'a locked document exists');
+    // touch is a mutation: refused with LOCKED like a store.
+    const terr = await rejects(t, coll.touch(key, 100, { timeout: 1500 }), ['DocumentLockedError', 'TimeoutError', 'AmbiguousTimeoutError', 'UnambiguousTimeoutError'], 'touch locked');
+    t.log(`touch on locked key: ${describe(terr)}`);
+    if (name === 'couchbase3') t.true(terr instanceof t.context.sdk.DocumentLockedError, 'couchbase3: DocumentLockedError, not retried');
+    else t.true(terr instanceof t.context.sdk.AmbiguousTimeoutError, 'couchbase4: retried KV_LOCKED until timeout');
+    // unlock with a CAS that is not the lock's
+    const other = await w(coll.upsert(k('lock2-other'), { v: 1 }), 'upsert other');
+    const uerr = await rejects(
+      t,
+      coll.unlock(key, other.cas, { timeout: 1500 }),
+      ['CasMismatchError', 'DocumentLockedError', 'TemporaryFailureError', 'TimeoutError', 'AmbiguousTimeoutError', 'UnambiguousTimeoutError'],
+      'unlock with wrong CAS',
+    );
+    t.log(`unlock with wrong CAS: ${describe(uerr)}`);
+    if (name === 'couchbase4') t.true(uerr instanceof t.context.sdk.CasMismatchError, 'couchbase4 maps LOCKED on UNLOCK to CasMismatchError');
+    else t.true(uerr instanceof t.context.sdk.DocumentLockedError, 'couchbase3 reports LOCKED on UNLOCK as DocumentLockedError');
+    await w(coll.unlock(key, locked.cas), 'unlock with right CAS');
+    await w(coll.upsert(key, { v: 2 }), 'upsert after unlock');
+  });
+
+  kase('value over 20 MiB rejected', async (t, { coll }) => {
+    const big = Buffer.alloc(20 * 1024 * 1024 + 1024);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i); // incompressible-ish
+    await rejects(t, coll.upsert(k('too-big'), big, { timeout: 15_000 }), 'ValueTooLargeError', 'upsert 20 MiB + 1 KiB');
+    const ok = Buffer.alloc(1024 * 1024, 7);
+    await w(coll.upsert(k('big-ok'), ok), 'upsert 1 MiB');
+    t.is((await w(coll.get(k('big-ok')), 'get 1 MiB')).content.length, ok.length);
+  });
+
+  kase('pipelined burst: 600 concurrent upserts then gets over 3 nodes', async (t, { coll }) => {
+    const keys = Array.from({ length: 600 }, (_, i) => k(`burst-${i}`));
+    await w(Promise.all(keys.map((key, i) => coll.upsert(key, { i }))), 'concurrent upserts', 30_000);
+    const got = await w(Promise.all(keys.map((key) => coll.get(key))), 'concurrent gets', 30_000);
+    t.deepEqual(got.map((g: any) => g.content.i), keys.map((_, i) => i));
+    await w(Promise.all(keys.map((key) => coll.remove(key))), 'concurrent removes', 30_000);
+  });
+
   // --- views -------------------------------------------------------------------------------
   const DDOC = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_people`;
   const people = [
@@ -468,6 +530,72 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     const noReduce = await view(c, 'by_colour', { reduce: false, limit: 2 });
     t.is(noReduce.rows.length, 2);
     t.truthy(noReduce.rows[0].id, 'reduce=false returns map rows with ids');
+  });
+
+  kase('views: idRange (startkey_docid / start_key_doc_id), _sum, _stats, custom reduce', async (t, c) => {
+    await setupViews(c);
+    const mgr = c.bucket.viewIndexes();
+    const dd = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_more`;
+    const fn = (body: string) => `function (doc, meta) { if (doc.type === '${name}-person') { ${body} } }`;
+    await w(
+      mgr.upsertDesignDocument(
+        new c.sdk.DesignDocument(dd, {
+          colour: new c.sdk.DesignDocumentView(fn('emit(doc.colour, null);')),
+          sum: new c.sdk.DesignDocumentView(fn('emit(doc.colour, doc.n);'), '_sum'),
+          stats: new c.sdk.DesignDocumentView(fn('emit(doc.colour, doc.n);'), '_stats'),
+          maxn: new c.sdk.DesignDocumentView(
+            fn('emit(doc.colour, doc.n);'),
+            'function (keys, values, rereduce) { return Math.max.apply(null, values); }',
+          ),
+        }),
+      ),
+      'upsert more views',
+      15_000,
+    );
+    const q = (v: string, opts: any) =>
+      w(c.bucket.viewQuery(dd, v, { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus, ...opts }), `viewQuery ${dd}/${v} ${JSON.stringify(opts)}`, 15_000) as Promise<any>;
+    // Rows with equal keys are ordered by document id; idRange narrows within the key range.
+    const reds = await q('colour', { key: 'red' });
+    t.deepEqual(reds.rows.map((r: any) => r.id), [`${name}::p01`, `${name}::p02`, `${name}::p08`]);
+    const fromP02 = await q('colour', { range: { start: 'red', end: 'red' }, idRange: { start: `${name}::p02` } });
+    t.deepEqual(fromP02.rows.map((r: any) => r.id), [`${name}::p02`, `${name}::p08`], 'idRange.start (startkey_docid / start_key_doc_id)');
+    const toP02 = await q('colour', { range: { start: 'red', end: 'red' }, idRange: { end: `${name}::p02` } });
+    t.deepEqual(toP02.rows.map((r: any) => r.id), [`${name}::p01`, `${name}::p02`], 'idRange.end (endkey_docid / end_key_doc_id)');
+    const sums = await q('sum', { group: true });
+    t.deepEqual(sums.rows.map((r: any) => [r.key, r.value]), [['blue', 12], ['green', 13], ['red', 11]]);
+    const stats = await q('stats', { key: 'blue' });
+    t.deepEqual(stats.rows.map((r: any) => r.value), [{ sum: 12, count: 3, min: 3, max: 5, sumsqr: 50 }]);
+    const maxn = await q('maxn', { group: true, keys: ['red', 'green'] });
+    t.deepEqual(maxn.rows.map((r: any) => [r.key, r.value]), [['red', 8], ['green', 7]], 'custom reduce, grouped, with keys');
+    const maxAll = await q('maxn', {});
+    t.deepEqual(maxAll.rows.map((r: any) => r.value), [8], 'custom reduce over everything (rereduce)');
+    await w(mgr.dropDesignDocument(dd), 'drop more views');
+  });
+
+  kase('views: non-JSON documents reach map functions base64-encoded; meta fields', async (t, c) => {
+    const mgr = c.bucket.viewIndexes();
+    const dd = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_meta`;
+    await w(
+      mgr.upsertDesignDocument(
+        new c.sdk.DesignDocument(dd, {
+          meta: new c.sdk.DesignDocumentView(
+            `function (doc, meta) { if (meta.id.indexOf('${name}::meta-') === 0) { emit(meta.id, [meta.type, typeof doc === 'string' ? doc : doc.v, meta.flags, meta.expiration || 0]); } }`,
+          ),
+        }),
+      ),
+      'upsert meta view',
+      15_000,
+    );
+    await w(c.coll.upsert(k('meta-json'), { v: 'j' }), 'upsert json');
+    await w(c.coll.upsert(k('meta-bin'), Buffer.from('hello')), 'upsert binary');
+    const res = await w(c.bucket.viewQuery(dd, 'meta', { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus }), 'view meta', 15_000) as any;
+    const byId = Object.fromEntries(res.rows.map((r: any) => [r.id, r.value]));
+    t.is(byId[k('meta-json')]?.[0], 'json');
+    t.is(byId[k('meta-json')]?.[1], 'j');
+    t.is(byId[k('meta-bin')]?.[0], 'base64');
+    t.is(byId[k('meta-bin')]?.[1], Buffer.from('hello').toString('base64'), 'binary doc passed to map() as base64 string');
+    t.is(typeof byId[k('meta-json')]?.[2], 'number', 'meta.flags is a number');
+    await w(mgr.dropDesignDocument(dd), 'drop meta view');
   });
 
   kase('views: errors (missing view / design doc)', async (t, c) => {
