@@ -120,7 +120,11 @@ export function formatConnectionString(spec: ConnSpec): string {
 
 /** Resolver used for host names; replaceable in tests. @internal */
 export const dnsHooks = {
-  lookup: async (host: string): Promise<string> => (await lookup(host, { verbatim: true })).address,
+  /** Every address of a name (IPv4 first, so that `localhost` works with IPv4-only servers). */
+  lookup: async (host: string): Promise<string | string[]> => {
+    const all = await lookup(host, { all: true, verbatim: true });
+    return [...all.filter((a) => a.family === 4), ...all.filter((a) => a.family !== 4)].map((a) => a.address);
+  },
 };
 
 /**
@@ -131,19 +135,28 @@ export async function resolveHosts(spec: ConnSpec): Promise<ConnSpec> {
   if (spec.hosts.length === 0) return { ...spec, hosts: [{ host: '127.0.0.1' }] };
   const failures: string[] = [];
   const resolved = await Promise.all(
-    spec.hosts.map(async (h): Promise<HostSpec | undefined> => {
+    spec.hosts.map(async (h): Promise<HostSpec[]> => {
       const bare = h.host.startsWith('[') ? h.host.slice(1, -1) : h.host;
-      if (isIP(bare)) return h;
+      if (isIP(bare)) return [h];
       try {
-        const addr = await dnsHooks.lookup(bare);
-        return { ...h, host: isIP(addr) === 6 ? `[${addr}]` : addr };
+        const found = await dnsHooks.lookup(bare);
+        const addrs = (Array.isArray(found) ? found : [found]).filter((a) => isIP(a));
+        if (addrs.length === 0) throw new Error('no address');
+        return addrs.map((addr) => ({ ...h, host: isIP(addr) === 6 ? `[${addr}]` : addr }));
       } catch (error) {
         failures.push(`${bare}: ${(error as Error).message}`);
-        return undefined;
+        return [];
       }
     }),
   );
-  const hosts = resolved.filter((h): h is HostSpec => h !== undefined);
+  // Every address of every host, in order, without duplicates (libcouchbase tries them in turn).
+  const seen = new Set<string>();
+  const hosts = resolved.flat().filter((h) => {
+    const id = `${h.host}:${h.port ?? ''}=${h.type ?? ''}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
   if (hosts.length === 0) {
     throw new ConnectError(`could not resolve any host (${failures.join('; ')})`, { rc: LcbStatus.LCB_ERR_UNKNOWN_HOST });
   }
