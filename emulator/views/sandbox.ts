@@ -128,6 +128,8 @@ const PRELUDE = `(function (global) {
     addMap: function (fn) { maps.push(fn); return maps.length - 1; },
     addReduce: function (fn) { reduces.push(fn); return reduces.length - 1; },
     setInput: function (value) { input = value; output = []; pos = 0; current = -1; sink = null; },
+    setBudget: function (ms) { input.budget = ms; },
+    seek: function (at) { pos = at; },
     position: function () { return pos; },
     current: function () { return current; },
     output: function () { return output; },
@@ -184,6 +186,8 @@ interface Driver {
   addMap(fn: unknown): number;
   addReduce(fn: unknown): number;
   setInput(value: unknown): void;
+  setBudget(ms: number): void;
+  seek(at: number): void;
   position(): number;
   current(): number;
   output(): unknown[];
@@ -205,6 +209,11 @@ export class Sandbox {
   readonly #driver: Driver;
   readonly #timeoutMs: number;
   #maps = 0;
+
+  /** The limit of a second attempt, after a first one timed out (see map()). */
+  get #retryTimeoutMs(): number {
+    return Math.max(this.#timeoutMs * 4, 1000);
+  }
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = Math.max(1, Math.floor(timeoutMs));
@@ -233,9 +242,9 @@ export class Sandbox {
     let value: unknown;
     try {
       const script = new vm.Script(wrapSource(source), { filename: '<anonymous>' });
-      value = script.runInContext(this.#context, { timeout: this.#timeoutMs });
+      value = script.runInContext(this.#context, { timeout: this.#retryTimeoutMs });
     } catch (e) {
-      throw new SandboxCompileError(describeOutside(e));
+      throw new SandboxCompileError(isTimeout(e) ? 'timeout' : describeOutside(e));
     }
     if (typeof value !== 'function') throw new SandboxCompileError(`Invalid function: ${source}`);
     return value;
@@ -249,14 +258,31 @@ export class Sandbox {
     const n = this.#maps;
     const driver = this.#driver;
     driver.setInput({ docs, budget: this.#timeoutMs });
+    let retried = -1;
     while (driver.position() < docs.length) {
+      const at = driver.position();
+      let fn = -1;
       try {
-        mapSliceScript.runInContext(this.#context, { timeout: this.#timeoutMs * 2 });
+        // A slice stops taking documents once past the budget, so only a single call running
+        // past budget hits the hard limit. The document is then retried alone, with more time,
+        // so that a stall of the whole process (GC, a loaded machine) is not taken for a loop.
+        mapSliceScript.runInContext(this.#context, {
+          timeout: retried === at ? this.#retryTimeoutMs : this.#timeoutMs * 2,
+        });
+        if (retried === at) driver.setBudget(this.#timeoutMs);
       } catch (e) {
-        const at = driver.position();
-        const fn = driver.current();
-        if (isTimeout(e)) throw new SandboxTimeoutError(`timeout`, { cause: { doc: ids[at], map: fn } });
-        throw new SandboxTimeoutError(describeOutside(e), { cause: { doc: ids[at], map: fn } });
+        fn = driver.current();
+        // The document in progress, or (no map function running: the time ran out in
+        // microtasks queued by the slice) the slice's first document.
+        const culprit = fn >= 0 ? driver.position() : at;
+        if (isTimeout(e) && retried !== culprit) {
+          driver.seek(culprit);
+          retried = culprit;
+          driver.setBudget(-1);
+          continue;
+        }
+        const reason = isTimeout(e) ? 'timeout' : describeOutside(e);
+        throw new SandboxTimeoutError(reason, { cause: { doc: ids[culprit], map: fn } });
       }
     }
     const raw = driver.output();
@@ -279,14 +305,18 @@ export class Sandbox {
    * the reduction; throws Error with the function's message, SandboxTimeoutError on timeout.
    */
   reduce(fn: number, keys: string, values: string, rereduce: boolean): string {
-    this.#driver.setInput({ fn, keys, values, rereduce });
     let out: unknown;
-    try {
-      out = reduceScript.runInContext(this.#context, { timeout: this.#timeoutMs });
-    } catch (e) {
-      throw isTimeout(e) ? new SandboxTimeoutError('timeout') : new Error(describeOutside(e));
-    } finally {
-      this.#driver.setInput(null);
+    for (const timeout of [this.#timeoutMs, this.#retryTimeoutMs]) {
+      this.#driver.setInput({ fn, keys, values, rereduce });
+      try {
+        out = reduceScript.runInContext(this.#context, { timeout });
+        break;
+      } catch (e) {
+        if (!isTimeout(e)) throw new Error(describeOutside(e));
+        if (timeout === this.#retryTimeoutMs) throw new SandboxTimeoutError('timeout');
+      } finally {
+        this.#driver.setInput(null);
+      }
     }
     if (typeof out !== 'string') throw new Error('runtime error');
     if (out.startsWith('!')) throw new Error(out.slice(1));
