@@ -141,16 +141,19 @@ export function loadNative(): NativeAddon {
     const require = createRequire(import.meta.url);
     // From src/ (tsx) the build folder is one level up; from dist/src/ it is two.
     const candidates = ['../build/Release/couchbase_rx.node', '../../build/Release/couchbase_rx.node'];
-    let lastError: unknown;
+    let firstError: unknown;
     for (const path of candidates) {
       try {
         addon = require(path) as NativeAddon;
         break;
       } catch (error) {
-        lastError = error;
+        // A candidate that exists but fails to load (undefined symbol, wrong ABI, ...) is the
+        // real problem: report it rather than "not found" from the other candidate.
+        if ((error as NodeJS.ErrnoException)?.code !== 'MODULE_NOT_FOUND') throw error;
+        firstError ??= error;
       }
     }
-    if (!addon) throw lastError;
+    if (!addon) throw firstError;
   }
   return addon;
 }

@@ -1,0 +1,238 @@
+// submit(batch): decodes the flat NativeBatch (src/binding.ts), checks every array before
+// anything is scheduled (bad input throws TypeError and schedules nothing), then schedules
+// the whole batch inside one lcb_sched_enter/lcb_sched_leave. Keys and values are copied by
+// libcouchbase while scheduling, so JS may reuse the arrays as soon as submit returns.
+#include <string>
+
+#include "connection.h"
+#include "ops/ops.h"
+
+namespace cbrx {
+
+namespace ops {
+
+void install_callbacks(lcb_INSTANCE *instance) {
+  install_get(instance);
+  install_get_replica(instance);
+  install_store(instance);
+  install_remove(instance);
+  install_counter(instance);
+  install_touch(instance);
+  install_unlock(instance);
+  install_observe(instance);
+  install_stats(instance);
+}
+
+}  // namespace ops
+
+namespace {
+
+constexpr uint32_t kMaxBatch = 1u << 24;
+
+struct BatchView {
+  uint32_t count = 0;
+  const uint32_t *seq = nullptr;
+  const uint8_t *op = nullptr;
+  const char *keys = nullptr;
+  size_t nkeys = 0;
+  const uint32_t *key_end = nullptr;
+  const char *values = nullptr;
+  size_t nvalues = 0;
+  const uint32_t *value_end = nullptr;
+  const uint32_t *flags = nullptr;
+  const uint32_t *expiry = nullptr;
+  const uint64_t *cas = nullptr;
+  const uint64_t *delta = nullptr;
+  const uint64_t *initial = nullptr;
+  const int32_t *aux = nullptr;
+};
+
+const char *type_name(napi_typedarray_type t) {
+  switch (t) {
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_biguint64_array: return "BigUint64Array";
+    default: return "typed array";
+  }
+}
+
+// batch[name] must be a typed array of `type` with at least `min_len` elements.
+bool typed(Napi::Env env, const Napi::Object &batch, const char *name, napi_typedarray_type type, size_t min_len,
+           const void **out, size_t *len) {
+  Napi::Value v = batch.Get(name);
+  if (env.IsExceptionPending()) return false;
+  bool ok = v.IsTypedArray();
+  napi_typedarray_type actual = napi_int8_array;
+  size_t length = 0;
+  void *data = nullptr;
+  if (ok) {
+    napi_value ab;
+    size_t offset;
+    ok = napi_get_typedarray_info(env, v, &actual, &length, &data, &ab, &offset) == napi_ok && actual == type;
+  }
+  if (!ok || length < min_len) {
+    std::string msg = std::string("batch.") + name + " must be a " + type_name(type) +
+                      (ok ? " of at least batch.count elements" : "");
+    Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+    return false;
+  }
+  static const char empty = 0;
+  *out = data ? data : &empty;
+  if (len) *len = length;
+  return true;
+}
+
+// keyEnd/valueEnd: non-decreasing offsets inside the concatenated bytes.
+bool check_ends(Napi::Env env, const uint32_t *ends, uint32_t count, size_t total, const char *name) {
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    if (ends[i] < prev || ends[i] > total) {
+      Napi::TypeError::New(env, std::string("batch.") + name + "[" + std::to_string(i) +
+                                    "] is not a non-decreasing offset inside the bytes")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+    prev = ends[i];
+  }
+  return true;
+}
+
+bool known_op(uint8_t op) {
+  switch (op) {
+    case OP_GET: case OP_GET_AND_LOCK: case OP_GET_REPLICA:
+    case OP_SET: case OP_ADD: case OP_REPLACE: case OP_APPEND: case OP_PREPEND:
+    case OP_DELETE: case OP_INCR: case OP_DECR: case OP_TOUCH: case OP_UNLOCK:
+    case OP_OBSERVE: case OP_STATS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
+  if (!arg.IsObject()) {
+    Napi::TypeError::New(env, "submit(batch): batch must be an object").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Object batch = arg.As<Napi::Object>();
+  Napi::Value count = batch.Get("count");
+  if (env.IsExceptionPending()) return false;
+  double c = count.IsNumber() ? count.As<Napi::Number>().DoubleValue() : -1;
+  if (!(c >= 0 && c <= kMaxBatch) || c != static_cast<double>(static_cast<uint32_t>(c))) {
+    Napi::TypeError::New(env, "batch.count must be an integer between 0 and 2^24").ThrowAsJavaScriptException();
+    return false;
+  }
+  b.count = static_cast<uint32_t>(c);
+  const size_t n = b.count;
+  const void *p = nullptr;
+  size_t len = 0;
+#define TYPED(field, name, type, ctype)                                 \
+  if (!typed(env, batch, name, type, n, &p, nullptr)) return false; \
+  b.field = static_cast<const ctype *>(p);
+  TYPED(seq, "seq", napi_uint32_array, uint32_t)
+  TYPED(op, "op", napi_uint8_array, uint8_t)
+  TYPED(key_end, "keyEnd", napi_uint32_array, uint32_t)
+  TYPED(value_end, "valueEnd", napi_uint32_array, uint32_t)
+  TYPED(flags, "flags", napi_uint32_array, uint32_t)
+  TYPED(expiry, "expiry", napi_uint32_array, uint32_t)
+  TYPED(cas, "cas", napi_biguint64_array, uint64_t)
+  TYPED(delta, "delta", napi_biguint64_array, uint64_t)
+  TYPED(initial, "initial", napi_biguint64_array, uint64_t)
+  TYPED(aux, "aux", napi_int32_array, int32_t)
+#undef TYPED
+  if (!typed(env, batch, "keys", napi_uint8_array, 0, &p, &len)) return false;
+  b.keys = static_cast<const char *>(p);
+  b.nkeys = len;
+  if (!typed(env, batch, "values", napi_uint8_array, 0, &p, &len)) return false;
+  b.values = static_cast<const char *>(p);
+  b.nvalues = len;
+  if (!check_ends(env, b.key_end, b.count, b.nkeys, "keyEnd") ||
+      !check_ends(env, b.value_end, b.count, b.nvalues, "valueEnd")) {
+    return false;
+  }
+  for (uint32_t i = 0; i < b.count; i++) {
+    if (!known_op(b.op[i])) {
+      Napi::TypeError::New(env, "batch.op[" + std::to_string(i) + "] = " + std::to_string(b.op[i]) +
+                                    " is not a NativeOp code")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+lcb_STATUS schedule(lcb_INSTANCE *instance, const Cmd &cmd) {
+  switch (cmd.op) {
+    case OP_GET:
+    case OP_GET_AND_LOCK: return ops::schedule_get(instance, cmd);
+    case OP_GET_REPLICA: return ops::schedule_get_replica(instance, cmd);
+    case OP_SET:
+    case OP_ADD:
+    case OP_REPLACE:
+    case OP_APPEND:
+    case OP_PREPEND: return ops::schedule_store(instance, cmd);
+    case OP_DELETE: return ops::schedule_remove(instance, cmd);
+    case OP_INCR:
+    case OP_DECR: return ops::schedule_counter(instance, cmd);
+    case OP_TOUCH: return ops::schedule_touch(instance, cmd);
+    case OP_UNLOCK: return ops::schedule_unlock(instance, cmd);
+    case OP_OBSERVE: return ops::schedule_observe(instance, cmd);
+    case OP_STATS: return ops::schedule_stats(instance, cmd);
+    default: return LCB_ERR_INVALID_ARGUMENT;
+  }
+}
+
+}  // namespace
+
+Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  BatchView b;
+  if (!decode(env, info.Length() > 0 ? info[0] : env.Undefined(), b)) return env.Undefined();
+
+  Napi::Int32Array rcs = Napi::Int32Array::New(env, b.count);
+  int32_t *out = rcs.Data();
+  lcb_STATUS refuse = LCB_SUCCESS;
+  if (state_ == State::Closing || state_ == State::Closed) {
+    refuse = LCB_ERR_REQUEST_CANCELED;
+  } else if (instance_ == nullptr) {
+    refuse = create_rc_ != LCB_SUCCESS ? create_rc_ : LCB_ERR_NO_CONFIGURATION;
+  } else if (state_ == State::Created) {
+    refuse = LCB_ERR_NO_CONFIGURATION;
+  } else if (state_ == State::Failed) {
+    refuse = connect_rc_ != LCB_SUCCESS ? connect_rc_ : LCB_ERR_NO_CONFIGURATION;
+  }
+  if (refuse != LCB_SUCCESS) {
+    for (uint32_t i = 0; i < b.count; i++) out[i] = refuse;
+    return rcs;
+  }
+  if (b.count == 0) return rcs;
+
+  lcb_sched_enter(instance_);
+  uint32_t key_start = 0, value_start = 0;
+  for (uint32_t i = 0; i < b.count; i++) {
+    Cmd cmd;
+    cmd.seq = b.seq[i];
+    cmd.op = b.op[i];
+    cmd.key = b.keys + key_start;
+    cmd.nkey = b.key_end[i] - key_start;
+    cmd.value = b.values + value_start;
+    cmd.nvalue = b.value_end[i] - value_start;
+    cmd.flags = b.flags[i];
+    cmd.expiry = b.expiry[i];
+    cmd.cas = b.cas[i];
+    cmd.delta = b.delta[i];
+    cmd.initial = b.initial[i];
+    cmd.aux = b.aux[i];
+    key_start = b.key_end[i];
+    value_start = b.value_end[i];
+    lcb_STATUS rc = schedule(instance_, cmd);
+    out[i] = rc;
+    if (rc == LCB_SUCCESS) track(cmd.seq);
+  }
+  lcb_sched_leave(instance_);
+  request_flush();
+  return rcs;
+}
+
+}  // namespace cbrx

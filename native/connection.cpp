@@ -1,0 +1,467 @@
+// Connection: owns one lcb_INSTANCE (libuv IO plugin on node's loop) and two unref'd uv
+// handles: a uv_prepare that flushes what was scheduled since the last iteration (implicit
+// flush is off after bootstrap), and a uv_check that hands every response buffered in this
+// iteration to JS in one call. JS is only ever called from those uv callbacks, never from
+// inside a libcouchbase frame.
+#include "connection.h"
+
+#include <libcouchbase/vbucket.h>
+#include <libuv_io_opts.h>
+
+#include <cmath>
+#include <limits>
+
+#include "addon.h"
+#include "ops/ops.h"
+
+namespace cbrx {
+
+namespace {
+
+bool get_string(const Napi::Object &obj, const char *name, bool required, std::string &out) {
+  Napi::Value v = obj.Get(name);
+  if (v.IsUndefined() || v.IsNull()) {
+    if (!required) return true;
+    Napi::TypeError::New(obj.Env(), std::string("options.") + name + " must be a string")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  if (!v.IsString()) {
+    Napi::TypeError::New(obj.Env(), std::string("options.") + name + " must be a string")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  out = v.As<Napi::String>().Utf8Value();
+  return true;
+}
+
+// A timeout in microseconds: a finite number >= 0, clamped to what libcouchbase takes (u32).
+bool to_timeout_us(Napi::Env env, Napi::Value v, const char *what, uint32_t &out) {
+  if (!v.IsNumber()) {
+    Napi::TypeError::New(env, std::string(what) + " must be a number of microseconds").ThrowAsJavaScriptException();
+    return false;
+  }
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || std::isnan(d)) {
+    Napi::TypeError::New(env, std::string(what) + " must be >= 0").ThrowAsJavaScriptException();
+    return false;
+  }
+  constexpr double max = std::numeric_limits<uint32_t>::max();
+  out = d > max ? std::numeric_limits<uint32_t>::max() : static_cast<uint32_t>(d);
+  return true;
+}
+
+}  // namespace
+
+Napi::Function Connection::define(Napi::Env env) {
+  return DefineClass(env, "Connection",
+                     {
+                         InstanceMethod<&Connection::connect>("connect"),
+                         InstanceMethod<&Connection::submit>("submit"),
+                         InstanceMethod<&Connection::set_operation_timeout>("setOperationTimeout"),
+                         InstanceMethod<&Connection::server_nodes>("serverNodes"),
+                         InstanceMethod<&Connection::close>("close"),
+                     });
+}
+
+Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connection>(info) {
+  Napi::Env env = info.Env();
+  addon_ = addon_of(env);
+  loop_ = nullptr;
+  if (!info.IsConstructCall()) {
+    Napi::TypeError::New(env, "Connection must be called with new").ThrowAsJavaScriptException();
+    return;
+  }
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+    Napi::TypeError::New(env, "new Connection(options, onResponses): options must be an object and onResponses a function")
+        .ThrowAsJavaScriptException();
+    return;
+  }
+  if (napi_get_uv_event_loop(env, &loop_) != napi_ok || loop_ == nullptr) {
+    Napi::Error::New(env, "no uv loop for this environment").ThrowAsJavaScriptException();
+    return;
+  }
+  Napi::Object options = info[0].As<Napi::Object>();
+  std::string connstr, username, password;
+  uint32_t op_timeout = 0, config_timeout = 0;
+  if (!get_string(options, "connstr", true, connstr) || !get_string(options, "username", false, username) ||
+      !get_string(options, "password", false, password) ||
+      !to_timeout_us(env, options.Get("operationTimeoutUs"), "options.operationTimeoutUs", op_timeout) ||
+      !to_timeout_us(env, options.Get("configTimeoutUs"), "options.configTimeoutUs", config_timeout)) {
+    return;
+  }
+  if (connstr.find('\0') != std::string::npos) {
+    Napi::TypeError::New(env, "options.connstr must not contain NUL").ThrowAsJavaScriptException();
+    return;
+  }
+  on_responses_ = Napi::Persistent(info[1].As<Napi::Function>());
+  if (napi_async_init(env, Value(), Napi::String::New(env, "couchbase-rx:Connection"), &async_context_) != napi_ok) {
+    async_context_ = nullptr;
+  }
+
+  uv_prepare_init(loop_, &flush_prep_);
+  uv_check_init(loop_, &deliver_check_);
+  flush_prep_.data = this;
+  deliver_check_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t *>(&flush_prep_));
+  uv_unref(reinterpret_cast<uv_handle_t *>(&deliver_check_));
+  handles_open_ = 2;
+  addon_->add(this);
+  Ref();  // alive until close() completes (or the environment goes away)
+
+  // libcouchbase instance
+  lcb_CREATEOPTS *copts = nullptr;
+  lcb_createopts_create(&copts, LCB_TYPE_BUCKET);
+  lcb_createopts_connstr(copts, connstr.data(), connstr.size());
+  if (!username.empty() || !password.empty()) {
+    lcb_createopts_credentials(copts, username.data(), username.size(), password.data(), password.size());
+  }
+  lcbuv_options_t uvopts{};
+  uvopts.version = 0;
+  uvopts.v.v0.loop = loop_;
+  uvopts.v.v0.startsop_noop = 1;  // never run a nested loop (lcb_wait/destroy)
+  lcb_io_opt_t io = nullptr;
+  lcb_STATUS rc = lcb_create_libuv_io_opts(0, &io, &uvopts);
+  if (rc == LCB_SUCCESS) {
+    io->v.base.need_cleanup = 1;  // the instance frees the IO table when it is destroyed
+    lcb_createopts_io(copts, io);
+    rc = lcb_create(&instance_, copts);
+    if (rc != LCB_SUCCESS) {
+      instance_ = nullptr;
+      lcb_destroy_io_ops(io);
+    }
+  }
+  lcb_createopts_destroy(copts);
+  if (rc != LCB_SUCCESS) {
+    create_rc_ = rc;
+    create_detail_ = lcb_strerror_long(rc);
+    return;
+  }
+  lcb_set_cookie(instance_, this);
+  ops::install_callbacks(instance_);
+  lcb_set_bootstrap_callback(instance_, bootstrap_cb);
+  lcb_set_destroy_callback(instance_, destroy_cb);
+  lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &op_timeout);
+  lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_CONFIGURATION_TIMEOUT, &config_timeout);
+}
+
+Connection::~Connection() {
+  // Normally everything is closed long before: close() or the env cleanup hook. A Connection
+  // whose constructor threw never linked itself.
+  if (addon_) addon_->remove(this);
+  if (async_context_) {
+    napi_async_destroy(Env(), async_context_);
+    async_context_ = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// connect / bootstrap
+
+Napi::Value Connection::connect(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    Napi::TypeError::New(env, "connect(done): done must be a function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (state_ != State::Created || !on_connect_.IsEmpty()) {
+    Napi::TypeError::New(env, "connect() was already called on this connection").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  on_connect_ = Napi::Persistent(info[0].As<Napi::Function>());
+  lcb_STATUS rc = create_rc_;
+  if (rc == LCB_SUCCESS) rc = lcb_connect(instance_);
+  if (rc == LCB_SUCCESS) {
+    state_ = State::Connecting;
+  } else {
+    state_ = State::Failed;
+    connect_rc_ = rc;
+    if (create_detail_.empty()) create_detail_ = lcb_strerror_long(rc);
+    connect_done_pending_ = true;
+    schedule_delivery();
+  }
+  return env.Undefined();
+}
+
+void Connection::bootstrap_cb(lcb_INSTANCE *instance, lcb_STATUS err) {
+  auto *conn = static_cast<Connection *>(const_cast<void *>(lcb_get_cookie(instance)));
+  if (conn == nullptr || conn->state_ != State::Connecting) return;
+  conn->connect_rc_ = err;
+  if (err == LCB_SUCCESS) {
+    conn->state_ = State::Connected;
+    int off = 0;  // from now on every scheduled command waits for the prepare-phase flush
+    lcb_cntl(instance, LCB_CNTL_SET, LCB_CNTL_SCHED_IMPLICIT_FLUSH, &off);
+  } else {
+    conn->state_ = State::Failed;
+    conn->create_detail_ = lcb_strerror_long(err);
+  }
+  conn->connect_done_pending_ = true;
+  conn->schedule_delivery();
+}
+
+// ---------------------------------------------------------------------------------------
+// responses
+
+void Connection::set_error_text(Response &r, const lcb_KEY_VALUE_ERROR_CONTEXT *ctx) {
+  if (ctx == nullptr) return;
+  const char *text = nullptr;
+  size_t ntext = 0;
+  if (lcb_errctx_kv_context(ctx, &text, &ntext) == LCB_SUCCESS && text && ntext) {
+    r.text.assign(text, ntext);
+    r.has_text = true;
+  }
+}
+
+bool Connection::accepting_responses() const { return state_ == State::Connecting || state_ == State::Connected || state_ == State::Failed; }
+
+void Connection::on_response(const Response &r, bool is_final) {
+  if (!accepting_responses()) return;  // already failed by close()
+  buffer_.push(r, is_final);
+  if (is_final) untrack(r.seq);
+  schedule_delivery();
+}
+
+void Connection::on_multi_response(const Response &r) {
+  if (!accepting_responses()) return;
+  auto it = held_.find(r.seq);
+  if (it != held_.end()) {
+    buffer_.push(it->second.r, false);
+    schedule_delivery();
+  } else {
+    it = held_.emplace(r.seq, Held{}).first;
+  }
+  Held &h = it->second;
+  h.r = r;
+  h.data.assign(r.data ? r.data : "", r.ndata);
+  h.r.data = h.data.data();
+}
+
+void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *text) {
+  if (!accepting_responses()) return;
+  auto it = held_.find(seq);
+  if (it != held_.end()) {
+    bool error_after = rc != LCB_SUCCESS;
+    buffer_.push(it->second.r, !error_after);
+    held_.erase(it);
+    if (error_after) {
+      Response r;
+      r.seq = seq;
+      r.rc = rc;
+      if (text) r.text = *text, r.has_text = true;
+      buffer_.push(r, true);
+    }
+  } else {
+    Response r;
+    r.seq = seq;
+    r.rc = rc;
+    if (text) r.text = *text, r.has_text = true;
+    buffer_.push(r, true);
+  }
+  untrack(seq);
+  schedule_delivery();
+}
+
+void Connection::track(uint32_t seq) { ++outstanding_[seq]; }
+
+void Connection::untrack(uint32_t seq) {
+  auto it = outstanding_.find(seq);
+  if (it == outstanding_.end()) return;
+  if (--it->second == 0) outstanding_.erase(it);
+}
+
+void Connection::schedule_delivery() {
+  if (!uv_is_active(reinterpret_cast<uv_handle_t *>(&deliver_check_)) && !uv_is_closing(reinterpret_cast<uv_handle_t *>(&deliver_check_))) {
+    uv_check_start(&deliver_check_, check_cb);
+  }
+}
+
+void Connection::check_cb(uv_check_t *handle) {
+  auto *conn = static_cast<Connection *>(handle->data);
+  uv_check_stop(handle);
+  conn->deliver_events();
+}
+
+void Connection::call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args) {
+  if (env_teardown_ || fn.IsEmpty()) return;
+  Napi::Env env = Env();
+  napi_value recv = nullptr;
+  napi_get_global(env, &recv);  // napi_make_callback wants an object as receiver
+  napi_value result = nullptr;
+  napi_status st = napi_make_callback(env, async_context_, recv, fn.Value(), args.size(), args.begin(), &result);
+  if (st != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value error = nullptr;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);  // 'uncaughtException', as for any JS callback
+    }
+  }
+}
+
+void Connection::deliver_events() {
+  if (env_teardown_) return;
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  if (connect_done_pending_) {
+    connect_done_pending_ = false;
+    Napi::FunctionReference done = std::move(on_connect_);
+    Napi::Number rc = Napi::Number::New(env, connect_rc_);
+    Napi::String detail = Napi::String::New(env, connect_rc_ == LCB_SUCCESS ? "" : create_detail_);
+    call_js(done, {rc, detail});
+  }
+  if (buffer_.size() > 0) {
+    ResponseBuffer out;
+    std::swap(out, buffer_);
+    Napi::Object js = out.to_js(env);
+    call_js(on_responses_, {js});
+    // keep the capacity of the columns for the next iteration
+    out.clear();
+    if (buffer_.size() == 0) std::swap(out, buffer_);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// flush
+
+void Connection::request_flush() {
+  if (state_ != State::Connected) return;  // before bootstrap libcouchbase flushes by itself
+  if (!flush_pending_) {
+    flush_pending_ = true;
+    uv_prepare_start(&flush_prep_, prepare_cb);
+  }
+}
+
+void Connection::prepare_cb(uv_prepare_t *handle) {
+  auto *conn = static_cast<Connection *>(handle->data);
+  uv_prepare_stop(handle);
+  conn->flush_pending_ = false;
+  if (conn->instance_ && conn->state_ == State::Connected) lcb_sched_flush(conn->instance_);
+}
+
+// ---------------------------------------------------------------------------------------
+// small methods
+
+Napi::Value Connection::set_operation_timeout(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint32_t us = 0;
+  if (info.Length() < 1 || !to_timeout_us(env, info[0], "setOperationTimeout(us): us", us)) {
+    if (!env.IsExceptionPending()) Napi::TypeError::New(env, "setOperationTimeout(us): us must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (instance_ && state_ != State::Closing && state_ != State::Closed) {
+    lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &us);
+  }
+  return env.Undefined();
+}
+
+Napi::Value Connection::server_nodes(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!instance_ || state_ != State::Connected) return out;
+  lcbvb_CONFIG *cfg = nullptr;
+  if (lcb_cntl(instance_, LCB_CNTL_GET, LCB_CNTL_VBCONFIG, &cfg) != LCB_SUCCESS || cfg == nullptr) return out;
+  unsigned n = lcbvb_get_nservers(cfg);
+  uint32_t j = 0;
+  for (unsigned i = 0; i < n; i++) {
+    const char *hp = lcbvb_get_hostport(cfg, i, LCBVB_SVCTYPE_DATA, LCBVB_SVCMODE_PLAIN);
+    if (hp == nullptr) hp = lcbvb_get_hostport(cfg, i, LCBVB_SVCTYPE_DATA, LCBVB_SVCMODE_SSL);
+    if (hp != nullptr) out.Set(j++, Napi::String::New(env, hp));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// close
+
+Napi::Value Connection::close(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    Napi::TypeError::New(env, "close(done): done must be a function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (state_ == State::Closed) {
+    // Already closed: done still runs asynchronously, like the first time.
+    Napi::Value set_immediate = env.Global().Get("setImmediate");
+    if (set_immediate.IsFunction()) set_immediate.As<Napi::Function>().Call({info[0]});
+    return env.Undefined();
+  }
+  on_close_.push_back(Napi::Persistent(info[0].As<Napi::Function>()));
+  begin_close();
+  return env.Undefined();
+}
+
+void Connection::shutdown_for_env_teardown() {
+  env_teardown_ = true;
+  begin_close();
+}
+
+void Connection::begin_close() {
+  if (state_ == State::Closing || state_ == State::Closed) return;
+  State prev = state_;
+  state_ = State::Closing;
+  if (prev == State::Connecting || (prev == State::Created && !on_connect_.IsEmpty())) {
+    connect_rc_ = LCB_ERR_REQUEST_CANCELED;
+    create_detail_ = "the connection was closed before it was established";
+    connect_done_pending_ = true;
+  }
+  // Fail whatever is outstanding: every command still gets its final response.
+  for (auto &h : held_) buffer_.push(h.second.r, false);
+  held_.clear();
+  for (auto &o : outstanding_) {
+    Response r;
+    r.seq = o.first;
+    r.rc = LCB_ERR_REQUEST_CANCELED;
+    for (uint32_t k = 0; k < o.second; k++) buffer_.push(r, true);
+  }
+  outstanding_.clear();
+  if (flush_pending_) {
+    flush_pending_ = false;
+    uv_prepare_stop(&flush_prep_);
+  }
+  if (instance_) {
+    // The destroy callback fires once libcouchbase has released everything (sockets,
+    // timers, the IO table); only then are our own handles closed.
+    lcb_destroy_async(instance_, this);
+  } else {
+    close_handles();
+  }
+}
+
+void Connection::destroy_cb(const void *cookie) {
+  auto *conn = static_cast<Connection *>(const_cast<void *>(cookie));
+  if (conn == nullptr) return;
+  conn->instance_ = nullptr;
+  conn->close_handles();
+}
+
+void Connection::close_handles() {
+  uv_check_stop(&deliver_check_);
+  uv_close(reinterpret_cast<uv_handle_t *>(&flush_prep_), handle_closed_cb);
+  uv_close(reinterpret_cast<uv_handle_t *>(&deliver_check_), handle_closed_cb);
+}
+
+void Connection::handle_closed_cb(uv_handle_t *handle) {
+  auto *conn = static_cast<Connection *>(handle->data);
+  if (--conn->handles_open_ > 0) return;
+  conn->on_closed();
+}
+
+void Connection::on_closed() {
+  state_ = State::Closed;
+  bool teardown = env_teardown_;
+  if (!teardown) {
+    // Outside every libcouchbase frame: hand over the failed commands, then say done.
+    deliver_events();
+    Napi::HandleScope scope(Env());
+    std::vector<Napi::FunctionReference> callbacks;
+    std::swap(callbacks, on_close_);
+    for (auto &cb : callbacks) call_js(cb, {});
+  }
+  on_close_.clear();
+  buffer_.clear();
+  addon_->remove(this);  // may let a pending env teardown finish
+  if (!teardown) Unref();
+}
+
+}  // namespace cbrx

@@ -1,0 +1,154 @@
+// One libcouchbase instance on node's own loop, and the JS object that owns it.
+// See docs/native.md for the contract (src/binding.ts) and the lifetimes.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+#include <libcouchbase/couchbase.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace cbrx {
+
+struct Addon;
+
+// Op codes of NativeOp (src/binding.ts).
+enum Op : uint8_t {
+  OP_GET = 1,
+  OP_GET_AND_LOCK = 2,
+  OP_GET_REPLICA = 3,
+  OP_SET = 10,
+  OP_ADD = 11,
+  OP_REPLACE = 12,
+  OP_APPEND = 13,
+  OP_PREPEND = 14,
+  OP_DELETE = 20,
+  OP_INCR = 21,
+  OP_DECR = 22,
+  OP_TOUCH = 23,
+  OP_UNLOCK = 24,
+  OP_OBSERVE = 30,
+  OP_STATS = 31,
+};
+
+// One response as the ops read it from libcouchbase, before it joins the buffer.
+struct Response {
+  uint32_t seq = 0;
+  int32_t rc = 0;
+  uint64_t cas = 0;
+  uint32_t flags = 0;
+  uint64_t u64 = 0;
+  int32_t aux = 0;
+  const char *data = nullptr;
+  size_t ndata = 0;
+  std::string text;
+  bool has_text = false;
+};
+
+// Responses of one loop iteration, column by column (the NativeResponses shape).
+struct ResponseBuffer {
+  std::vector<uint32_t> seq;
+  std::vector<int32_t> rc;
+  std::vector<uint64_t> cas;
+  std::vector<uint32_t> flags;
+  std::vector<uint64_t> u64;
+  std::vector<int32_t> aux;
+  std::vector<uint8_t> final;
+  std::vector<char> data;
+  std::vector<uint32_t> data_end;
+  std::vector<std::string> text;
+  std::vector<uint8_t> has_text;
+
+  size_t size() const { return seq.size(); }
+  void push(const Response &r, bool is_final);
+  void clear();
+  Napi::Object to_js(Napi::Env env) const;
+};
+
+class Connection : public Napi::ObjectWrap<Connection> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  Connection(const Napi::CallbackInfo &info);
+  ~Connection() override;
+
+  // --- used by the ops (native/ops/*.cpp) ---
+  lcb_INSTANCE *instance() const { return instance_; }
+  // A response of a single-response command, or one of several (final says which).
+  void on_response(const Response &r, bool is_final);
+  // For commands with several responses whose last one libcouchbase marks with an empty
+  // "final" callback (stats, observe): the previous one is held back and flagged final.
+  void on_multi_response(const Response &r);
+  void on_multi_final(uint32_t seq, int32_t rc, const std::string *text);
+  // libcouchbase's error context text of a failed response, if any.
+  static void set_error_text(Response &r, const lcb_KEY_VALUE_ERROR_CONTEXT *ctx);
+
+  // Called by the addon's env cleanup hook: tear down without calling into JS.
+  void shutdown_for_env_teardown();
+
+ private:
+  enum class State { Created, Connecting, Connected, Failed, Closing, Closed };
+
+  Napi::Value connect(const Napi::CallbackInfo &info);
+  Napi::Value submit(const Napi::CallbackInfo &info);  // native/batch.cpp
+  Napi::Value set_operation_timeout(const Napi::CallbackInfo &info);
+  Napi::Value server_nodes(const Napi::CallbackInfo &info);
+  Napi::Value close(const Napi::CallbackInfo &info);
+
+  bool accepting_responses() const;
+  void track(uint32_t seq);
+  void untrack(uint32_t seq);
+  void schedule_delivery();
+  void deliver_events();  // connect result, then every buffered response in one call
+  void call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args);
+  void request_flush();
+  void begin_close();
+  void close_handles();
+  void on_closed();
+
+  static void bootstrap_cb(lcb_INSTANCE *instance, lcb_STATUS err);
+  static void destroy_cb(const void *cookie);
+  static void prepare_cb(uv_prepare_t *handle);
+  static void check_cb(uv_check_t *handle);
+  static void handle_closed_cb(uv_handle_t *handle);
+
+  Addon *addon_ = nullptr;
+  uv_loop_t *loop_ = nullptr;
+  lcb_INSTANCE *instance_ = nullptr;
+  lcb_STATUS create_rc_ = LCB_SUCCESS;
+  std::string create_detail_;
+  State state_ = State::Created;
+  bool env_teardown_ = false;
+  bool flush_pending_ = false;
+  bool connect_done_pending_ = false;
+  lcb_STATUS connect_rc_ = LCB_SUCCESS;
+  int handles_open_ = 0;
+
+  uv_prepare_t flush_prep_;
+  uv_check_t deliver_check_;
+
+  Napi::FunctionReference on_responses_;
+  Napi::FunctionReference on_connect_;
+  std::vector<Napi::FunctionReference> on_close_;
+  napi_async_context async_context_ = nullptr;
+
+  ResponseBuffer buffer_;
+  // seq -> commands with that seq still waiting for their final response; what is left
+  // when the connection closes is failed with LCB_ERR_REQUEST_CANCELED.
+  std::unordered_map<uint32_t, uint32_t> outstanding_;
+  // Multi-response commands (stats, observe): the last response not yet handed over.
+  struct Held {
+    Response r;
+    std::string data;  // r.data points here: libcouchbase's buffer is gone after the callback
+  };
+  std::unordered_map<uint32_t, Held> held_;
+
+  Connection *next_ = nullptr;  // the addon's list of live connections
+  Connection *prev_ = nullptr;
+  friend struct Addon;
+};
+
+}  // namespace cbrx

@@ -1,0 +1,59 @@
+// One file per operation family: each encodes its commands and reads its responses.
+#pragma once
+
+#include <libcouchbase/couchbase.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../connection.h"
+
+namespace cbrx {
+
+// One decoded command of a NativeBatch (pointers into the batch, valid during submit).
+struct Cmd {
+  uint32_t seq;
+  uint8_t op;
+  const char *key;
+  size_t nkey;
+  const char *value;
+  size_t nvalue;
+  uint32_t flags;
+  uint32_t expiry;
+  uint64_t cas;
+  uint64_t delta;
+  uint64_t initial;
+  int32_t aux;
+};
+
+// The cookie of every command is its seq; the connection is the instance's cookie.
+inline void *seq_cookie(uint32_t seq) { return reinterpret_cast<void *>(static_cast<uintptr_t>(seq)); }
+inline uint32_t cookie_seq(const void *cookie) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(cookie)); }
+inline Connection *connection_of(lcb_INSTANCE *instance) {
+  return static_cast<Connection *>(const_cast<void *>(lcb_get_cookie(instance)));
+}
+
+namespace ops {
+lcb_STATUS schedule_get(lcb_INSTANCE *instance, const Cmd &cmd);          // Get, GetAndLock
+lcb_STATUS schedule_get_replica(lcb_INSTANCE *instance, const Cmd &cmd);  // GetReplica
+lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &cmd);        // Set .. Prepend
+lcb_STATUS schedule_remove(lcb_INSTANCE *instance, const Cmd &cmd);       // Delete
+lcb_STATUS schedule_counter(lcb_INSTANCE *instance, const Cmd &cmd);      // Incr, Decr
+lcb_STATUS schedule_touch(lcb_INSTANCE *instance, const Cmd &cmd);        // Touch
+lcb_STATUS schedule_unlock(lcb_INSTANCE *instance, const Cmd &cmd);       // Unlock
+lcb_STATUS schedule_observe(lcb_INSTANCE *instance, const Cmd &cmd);      // Observe
+lcb_STATUS schedule_stats(lcb_INSTANCE *instance, const Cmd &cmd);        // Stats
+
+// Installs every response callback on a new instance.
+void install_callbacks(lcb_INSTANCE *instance);
+void install_get(lcb_INSTANCE *instance);
+void install_get_replica(lcb_INSTANCE *instance);
+void install_store(lcb_INSTANCE *instance);
+void install_remove(lcb_INSTANCE *instance);
+void install_counter(lcb_INSTANCE *instance);
+void install_touch(lcb_INSTANCE *instance);
+void install_unlock(lcb_INSTANCE *instance);
+void install_observe(lcb_INSTANCE *instance);
+void install_stats(lcb_INSTANCE *instance);
+}  // namespace ops
+}  // namespace cbrx

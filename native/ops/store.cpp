@@ -1,0 +1,50 @@
+// Set, add, replace, append, prepend.
+#include "ops.h"
+
+namespace cbrx {
+namespace ops {
+
+lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &c) {
+  lcb_STORE_OPERATION operation;
+  switch (c.op) {
+    case OP_SET: operation = LCB_STORE_UPSERT; break;
+    case OP_ADD: operation = LCB_STORE_INSERT; break;
+    case OP_REPLACE: operation = LCB_STORE_REPLACE; break;
+    case OP_APPEND: operation = LCB_STORE_APPEND; break;
+    case OP_PREPEND: operation = LCB_STORE_PREPEND; break;
+    default: return LCB_ERR_INVALID_ARGUMENT;
+  }
+  lcb_CMDSTORE *cmd = nullptr;
+  lcb_STATUS rc = lcb_cmdstore_create(&cmd, operation);
+  if (rc != LCB_SUCCESS) return rc;
+  rc = lcb_cmdstore_key(cmd, c.key, c.nkey);
+  if (rc == LCB_SUCCESS) rc = lcb_cmdstore_value(cmd, c.value, c.nvalue);
+  if (rc == LCB_SUCCESS && c.op != OP_APPEND && c.op != OP_PREPEND) {
+    rc = lcb_cmdstore_flags(cmd, c.flags);
+    if (rc == LCB_SUCCESS && c.expiry) rc = lcb_cmdstore_expiry(cmd, c.expiry);
+  }
+  if (rc == LCB_SUCCESS && c.cas) rc = lcb_cmdstore_cas(cmd, c.cas);
+  if (rc == LCB_SUCCESS) rc = lcb_store(instance, seq_cookie(c.seq), cmd);
+  lcb_cmdstore_destroy(cmd);
+  return rc;
+}
+
+static void on_store(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
+  const auto *resp = reinterpret_cast<const lcb_RESPSTORE *>(base);
+  void *cookie = nullptr;
+  lcb_respstore_cookie(resp, &cookie);
+  Response r;
+  r.seq = cookie_seq(cookie);
+  r.rc = lcb_respstore_status(resp);
+  lcb_respstore_cas(resp, &r.cas);
+  if (r.rc != LCB_SUCCESS) {
+    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
+    if (lcb_respstore_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
+  }
+  connection_of(instance)->on_response(r, true);
+}
+
+void install_store(lcb_INSTANCE *instance) { lcb_install_callback(instance, LCB_CALLBACK_STORE, on_store); }
+
+}  // namespace ops
+}  // namespace cbrx

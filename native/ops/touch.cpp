@@ -1,0 +1,36 @@
+// Touch: expiry is the new TTL.
+#include "ops.h"
+
+namespace cbrx {
+namespace ops {
+
+lcb_STATUS schedule_touch(lcb_INSTANCE *instance, const Cmd &c) {
+  lcb_CMDTOUCH *cmd = nullptr;
+  lcb_STATUS rc = lcb_cmdtouch_create(&cmd);
+  if (rc != LCB_SUCCESS) return rc;
+  rc = lcb_cmdtouch_key(cmd, c.key, c.nkey);
+  if (rc == LCB_SUCCESS) rc = lcb_cmdtouch_expiry(cmd, c.expiry);
+  if (rc == LCB_SUCCESS) rc = lcb_touch(instance, seq_cookie(c.seq), cmd);
+  lcb_cmdtouch_destroy(cmd);
+  return rc;
+}
+
+static void on_touch(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
+  const auto *resp = reinterpret_cast<const lcb_RESPTOUCH *>(base);
+  void *cookie = nullptr;
+  lcb_resptouch_cookie(resp, &cookie);
+  Response r;
+  r.seq = cookie_seq(cookie);
+  r.rc = lcb_resptouch_status(resp);
+  lcb_resptouch_cas(resp, &r.cas);
+  if (r.rc != LCB_SUCCESS) {
+    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
+    if (lcb_resptouch_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
+  }
+  connection_of(instance)->on_response(r, true);
+}
+
+void install_touch(lcb_INSTANCE *instance) { lcb_install_callback(instance, LCB_CALLBACK_TOUCH, on_touch); }
+
+}  // namespace ops
+}  // namespace cbrx
