@@ -660,6 +660,84 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
   });
 
+  kase('authentication: wrong password and unknown bucket', async (t, c) => {
+    const { sdk, emu } = c;
+    // Wrong password: SASL fails on every node.
+    const badOpts =
+      name === 'couchbase3'
+        ? { username: emu.username, password: 'wrong', kvTimeout: 3000 }
+        : { username: emu.username, password: 'wrong', timeouts: { bootstrapTimeout: 5000, connectTimeout: 3000 } };
+    const bad = await w(
+      sdk.connect(emu.connectionString, badOpts).then(
+        (cl: any) => cl,
+        (e: unknown) => e,
+      ),
+      'connect wrong password',
+      15_000,
+    );
+    if (bad && typeof bad.close === 'function') {
+      await w(bad.close(), 'close').catch(() => undefined);
+      t.fail('connect with a wrong password succeeded');
+    } else {
+      t.true(bad instanceof sdk.AuthenticationFailureError, `connect with a wrong password: ${describe(bad)}`);
+    }
+    // Unknown bucket
+    const coll = c.cluster.bucket('no-such-bucket').defaultCollection();
+    // The server answers SELECT_BUCKET with KEY_ENOENT (0x01) for an admin (EACCESS for a user
+    // without access); neither SDK turns that into BucketNotFoundError for a KV op:
+    // libcouchbase fails the bucket open and cancels the queued op (RequestCanceledError);
+    // the C++ core keeps the op queued for a bucket that never opens (UnambiguousTimeoutError).
+    const err = await rejects(
+      t,
+      coll.get('x', { timeout: 3000 }),
+      name === 'couchbase3' ? 'RequestCanceledError' : 'UnambiguousTimeoutError',
+      'get on unknown bucket',
+    );
+    t.log(`unknown bucket observed as ${describe(err)}`);
+  });
+
+  if (name === 'couchbase3') {
+    kase('HTTP bootstrap (http://rest-port?bootstrap_on=http: streaming /pools/default/bs/<b>)', async (t, c) => {
+      // couchnode 3.2.7's own connection-string parser mangles `host:port=http`; the http:// scheme
+      // is how its users point it at the REST port. bootstrap_on=http disables CCCP.
+      const rest = new URL(c.emu.restUrl);
+      const cs = `http://${rest.hostname}:${rest.port}?bootstrap_on=http`;
+      const cl = await w(c.sdk.connect(cs, { username: c.emu.username, password: c.emu.password, kvTimeout: 5000 }), `connect ${cs}`, 15_000);
+      try {
+        const coll = cl.bucket('default').defaultCollection();
+        await w(coll.upsert(k('http-bs'), { v: 1 }), 'upsert over HTTP-bootstrapped connection', 15_000);
+        t.deepEqual((await w(coll.get(k('http-bs')), 'get')).content, { v: 1 });
+      } finally {
+        await w(cl.close(), 'close http cluster').catch(() => undefined);
+      }
+    });
+  }
+
+  kase('node stopped and restarted: the SDK reconnects', async (t, c) => {
+    const keys = Array.from({ length: 30 }, (_, i) => k(`stop-${i}`));
+    await w(Promise.all(keys.map((key) => c.coll.upsert(key, { key }))), 'upserts', 15_000);
+    await w(c.emu.stopNode(2), 'stopNode 2', 15_000);
+    try {
+      const results = await w(
+        Promise.all(keys.map((key) => c.coll.get(key, { timeout: 2000 }).then(() => 'ok', (e: any) => e))),
+        'gets while node 2 is down',
+        20_000,
+      );
+      const ok = results.filter((r: any) => r === 'ok').length;
+      const failed = results.filter((r: any) => r !== 'ok');
+      t.log(`node 2 down: ${ok} gets ok, ${failed.length} failed (${[...new Set(failed.map((e: any) => e?.constructor?.name))].join(', ')})`);
+      t.true(ok > 0, 'keys on the other nodes still answer');
+      t.true(failed.length > 0, 'keys whose active is node 2 fail while it is down');
+      t.true(failed.every((e: any) => e instanceof c.sdk.CouchbaseError), 'failures are SDK errors (timeouts), not crashes');
+    } finally {
+      await w(c.emu.startNode(2), 'startNode 2', 15_000);
+    }
+    for (const key of keys) {
+      const r = await eventually(() => c.coll.get(key, { timeout: 2000 }), 20_000, `get ${key} after node 2 restarted`, 200);
+      t.deepEqual(r.content, { key });
+    }
+  });
+
   // Must stay last: it changes the topology for the rest of the file.
   kase('failover through the control API: the SDK carries on', async (t, c) => {
     const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
