@@ -44,8 +44,11 @@ async function main(): Promise<void> {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(parts).toString();
-            resolve({ bytes: text.length, rows: (JSON.parse(text) as { rows: unknown[] }).rows.length });
+            // Rows are counted, not parsed, so the figure is the server's: one row per line.
+            const body = Buffer.concat(parts);
+            let rows = 0;
+            for (let i = body.indexOf('\n{'); i >= 0; i = body.indexOf('\n{', i + 2)) rows++;
+            resolve({ bytes: body.length, rows });
           });
         })
         .on('error', reject);
