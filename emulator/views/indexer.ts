@@ -52,7 +52,11 @@ export function revOf(doc: ViewDocument): string {
   return `${doc.revSeqno}-${hex(BigInt.asUintN(64, doc.cas), 16)}${hex(doc.expiration >>> 0, 8)}${hex(doc.flags >>> 0, 8)}`;
 }
 
-/** The map functions' view of a stored document: JSON docs parsed, others base64. */
+/**
+ * The map functions' view of a stored document: JSON docs parsed, others base64 (the body is then
+ * the base64 string, as couch_doc:to_raw_json_binary_views/3 passes it). `meta` has Couchbase's
+ * members except `seq` and `vb`, which the contract does not carry; `xattrs` is always empty.
+ */
 export function toMapInput(doc: ViewDocument): MapInput {
   let json = false;
   let body = '';
@@ -68,7 +72,7 @@ export function toMapInput(doc: ViewDocument): MapInput {
   if (!json) body = doc.value.toString('base64');
   const meta =
     `{"id":${JSON.stringify(doc.id)},"rev":"${revOf(doc)}","expiration":${doc.expiration >>> 0},` +
-    `"flags":${doc.flags >>> 0},"type":"${json ? 'json' : 'base64'}"}`;
+    `"flags":${doc.flags >>> 0},"type":"${json ? 'json' : 'base64'}","xattrs":{}}`;
   return { body, json, meta };
 }
 

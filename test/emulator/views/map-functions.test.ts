@@ -17,13 +17,13 @@ test('meta carries id, rev, type, flags and expiration; non-JSON documents arriv
   const res = await capi.view('m', 'meta');
   const byId = Object.fromEntries(res.body.rows.map((r: any) => [r.id, r.value]));
   const rev = `${json.revSeqno}-${json.cas.toString(16).padStart(16, '0')}${(1700000000).toString(16).padStart(8, '0')}02000006`;
-  t.deepEqual(byId.j, [{ id: 'j', rev, expiration: 1700000000, flags: 0x02000006, type: 'json' }, { a: 1 }]);
+  t.deepEqual(byId.j, [{ id: 'j', rev, expiration: 1700000000, flags: 0x02000006, type: 'json', xattrs: {} }, { a: 1 }]);
   t.is(byId.bin[0].type, 'base64');
   t.is(byId.bin[0].flags, 0x03000000);
   t.is(byId.bin[1], Buffer.from([0xff, 0x00, 0x41]).toString('base64'));
   t.is(byId.text[0].type, 'base64');
   t.is(byId.text[1], Buffer.from('hello world').toString('base64'));
-  t.deepEqual(byId.num, [{ id: 'num', rev: byId.num[0].rev, expiration: 0, flags: 0x02000006, type: 'json' }, 42]);
+  t.deepEqual(byId.num, [{ id: 'num', rev: byId.num[0].rev, expiration: 0, flags: 0x02000006, type: 'json', xattrs: {} }, 42]);
   const decoded = await capi.view('m', 'decoded');
   t.deepEqual(
     decoded.body.rows.map((r: any) => [r.id, r.value]),
