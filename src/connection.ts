@@ -389,9 +389,11 @@ export class Couchbase {
   }
 
   #decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
+    // `data` is a view into the batch's response buffer: raw bytes handed to the user are copied
+    // (so one small value never pins a whole batch); the transcoder gets the view.
     if (noFormat || this.dataPassthrough) return Buffer.from(data);
     try {
-      return this.#transcoder.decodeValue(Buffer.from(data), flags);
+      return this.#transcoder.decodeValue(data, flags);
     } catch (error) {
       if (error instanceof CouchbaseError) {
         error.key ??= key;
@@ -907,14 +909,14 @@ export class Couchbase {
     return this.#multi(site, 'getMulti', () => {
       const o = checkOptions<GetOptions>('getMulti', options, GET_OPTS);
       return this.#entries('getMulti', keys, false).map((e) =>
-        this.#getOp('getMulti', e.key, { ...o, ...this.#perKey('getMulti', e.v, GET_OPTS, 'ttl') }, e.item));
+        this.#getOp('getMulti', e.key, e.v === undefined ? o : { ...o, ...this.#perKey('getMulti', e.v, GET_OPTS, 'ttl') }, e.item));
     }) as Op<MultiResult<ValueResult<T>>>;
   }
 
   #storeMulti(mode: StoreMode, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
     return this.#multi(site, where, () => {
       const o = checkOptions<StoreOptions>(where, options, STORE_OPTS);
-      return this.#entries(where, kv, true).map((e) => this.#storeOp(mode, where, e.key, e.v, { ...o, ...e.itemOpts }, e.item));
+      return this.#entries(where, kv, true).map((e) => this.#storeOp(mode, where, e.key, e.v, e.itemOpts ? { ...o, ...e.itemOpts } : o, e.item));
     });
   }
 

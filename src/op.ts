@@ -4,7 +4,7 @@
  * unsubscribing before the reply drops interest in it (nothing is resent).
  * @module
  */
-import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
+import { Observable, type TeardownLogic } from 'rxjs';
 import { CouchbaseError } from './errors/index.js';
 
 /** Captures the user's call site; errors delivered later get this stack. @internal */
@@ -45,19 +45,12 @@ export class CallSite {
  * ```
  */
 export class Op<T> extends Observable<T> implements PromiseLike<T> {
+  #run: (sink: Sink<T>) => TeardownLogic;
+
   /** @internal */
-  constructor(subscribe: (subscriber: Subscriber<T>) => TeardownLogic, site?: CallSite) {
-    super((subscriber) => {
-      if (!site) return subscribe(subscriber);
-      // Route errors through the call site so stacks point at user code.
-      const inner = new Observable<T>(subscribe);
-      const sub = inner.subscribe({
-        next: (v) => subscriber.next(v),
-        error: (e) => subscriber.error(e instanceof CouchbaseError ? site.apply(e) : e),
-        complete: () => subscriber.complete(),
-      });
-      return sub;
-    });
+  constructor(run: (sink: Sink<T>) => TeardownLogic) {
+    super((subscriber) => run(subscriber));
+    this.#run = run;
   }
 
   /** Runs the operation once and resolves with its value (rejects with its error). */
@@ -73,30 +66,45 @@ export class Op<T> extends Observable<T> implements PromiseLike<T> {
     return this.toPromise().then(undefined, onrejected);
   }
 
-  /** Runs the operation once as a Promise. */
+  /** Runs the operation once as a Promise (without the cost of an RxJS subscription). */
   override toPromise(): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let done = false;
-      const sub = this.subscribe({
-        next: (v) => {
+      const sink: Sink<T> = {
+        next(v) {
           if (done) return;
           done = true;
           resolve(v);
         },
-        error: (e) => {
+        error(e) {
+          if (done) return;
           done = true;
           reject(e);
         },
-        complete: () => {
-          if (!done) reject(new CouchbaseError('operation completed without a result'));
+        complete() {
+          if (done) return;
+          done = true;
+          reject(new CouchbaseError('operation completed without a result'));
         },
-      });
-      if (done) sub.unsubscribe();
+      };
+      try {
+        this.#run(sink);
+      } catch (error) {
+        sink.error(error);
+      }
     });
   }
 }
 
+/** What an operation reports to: an RxJS Subscriber or the promise path's light sink. @internal */
+export interface Sink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
 /** An Op that fails with `error` on each subscription. @internal */
 export function failedOp<T>(error: unknown, site?: CallSite): Op<T> {
-  return new Op<T>((s) => s.error(error), site);
+  const e = site && error instanceof CouchbaseError ? site.apply(error) : error;
+  return new Op<T>((s) => s.error(e));
 }

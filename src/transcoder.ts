@@ -181,7 +181,8 @@ export class Transcoder {
       case 'utf8':
         return bytes.toString('utf8');
       case 'bytes':
-        return bytes;
+        // A copy: `bytes` may be a view into a larger response buffer.
+        return Buffer.from(bytes);
       case 'private':
         // node:v8 serialisation starts with the version tag 0xFF; Python pickles do not.
         if (bytes.length === 0 || bytes[0] !== 0xff) {
