@@ -741,6 +741,15 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
   // Must stay last: it changes the topology for the rest of the file.
   kase('failover through the control API: the SDK carries on', async (t, c) => {
     const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
+    let httpCluster: any;
+    let httpColl: any;
+    if (name === 'couchbase3') {
+      const rest = new URL(c.emu.restUrl);
+      httpCluster = await w(c.sdk.connect(`http://${rest.hostname}:${rest.port}?bootstrap_on=http`, { username: c.emu.username, password: c.emu.password, kvTimeout: 5000 }), 'connect http', 15_000);
+      httpColl = httpCluster.bucket('default').defaultCollection();
+      await w(httpColl.upsert(k('fo-http'), { v: 1 }), 'http-bootstrapped upsert', 15_000);
+    }
+    t.teardown(() => httpCluster?.close());
     for (const key of keys) await w(c.coll.upsert(key, { key, phase: 'before' }, { durabilityReplicateTo: 1 }), `upsert ${key} replicateTo 1`, 15_000);
     await w(Promise.resolve(c.emu.failover(1)), 'failover node 1', 15_000);
     // Reads of every key (including those whose active was node 1) go on working, served by
@@ -765,6 +774,32 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
     for (const key of keys) await w(c.coll.upsert(key, { key, phase: 'after' }), `upsert ${key} after failover`);
     for (const key of keys) t.deepEqual((await w(c.coll.get(key), `get ${key}`)).content, { key, phase: 'after' });
+    if (httpColl) {
+      // couchbase3 bootstrapped over HTTP only (no CCCP): learns the new map from the streaming
+      // config (/pools/default/bs/<b>) or NOT_MY_VBUCKET bodies.
+      for (const key of keys) {
+        const r = await eventually(() => httpColl.get(key, { timeout: 2000 }), 15_000, `http-bootstrapped get ${key} after failover`, 200);
+        t.deepEqual(r.content, { key, phase: 'after' });
+      }
+    }
+    // Rebalance the failed node out, then add a new node (vBuckets move; old owners answer
+    // NOT_MY_VBUCKET): the SDK follows every move.
+    const emu = c.emu as any;
+    let phase = 'after';
+    for (const [what, act] of [
+      ['rebalance (eject failed node)', () => emu.rebalance()],
+      ['addNode (+ rebalance)', () => emu.addNode()],
+    ] as const) {
+      await w(Promise.resolve(act()), what, 15_000);
+      for (const key of keys) {
+        const r = await eventually(() => c.coll.get(key, { timeout: 2000 }), 15_000, `get ${key} after ${what}`, 200);
+        t.deepEqual(r.content, { key, phase });
+      }
+      phase = what;
+      await w(Promise.all(keys.map((key) => c.coll.upsert(key, { key, phase }))), `upserts after ${what}`, 20_000);
+      const reps = await w(c.coll.getAllReplicas(keys[0]), `getAllReplicas after ${what}`);
+      t.true(reps.length >= 1, `getAllReplicas answers after ${what}`);
+    }
     // With one node gone and 1 replica configured, views still answer over the remaining nodes.
     await setupViews(c);
     const all = await view(c, 'by_name', {});
