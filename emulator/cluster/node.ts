@@ -24,6 +24,7 @@ export class EmuNode {
   async start(kvPort = this.kvPort, viewsPort = this.viewsPort): Promise<void> {
     if (this.state === 'hung') {
       this.state = 'up';
+      for (const s of this.kv.sessions) s.resume();
       return;
     }
     if (this.state === 'up') return;

@@ -61,12 +61,26 @@ export class Session implements FrameSink {
     });
   }
 
+  private held: Buffer[] = [];
+
   private onData(chunk: Buffer): void {
-    if (this.closed || this.node.state === 'hung') return;
+    if (this.closed) return;
+    if (this.node.state === 'hung') {
+      // A hung node reads nothing; what arrives meanwhile is handled when it resumes.
+      this.held.push(chunk);
+      return;
+    }
     this.writing = true;
     this.framer.push(chunk, this);
     this.writing = false;
     this.flush();
+  }
+
+  /** Handles input held while the node was hung. */
+  resume(): void {
+    const held = this.held;
+    this.held = [];
+    for (const c of held) this.onData(c);
   }
 
   // ---- FrameSink ----

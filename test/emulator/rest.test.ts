@@ -181,9 +181,12 @@ test.serial('control API: nodes stop/start, delays, clock, inject, bucket create
 test.serial('hung node accepts but never answers; start resumes it', async (t) => {
   await emu.hangNode(0);
   const raw = await KvClient.connect(emu.nodes[0].kv);
-  const answered = await Promise.race([raw.request({ opcode: 0x0a }).then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
+  const pending = raw.request({ opcode: 0x0a });
+  const answered = await Promise.race([pending.then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
   t.false(answered);
   await emu.startNode(0);
+  // What was sent while hung is answered once the node resumes.
+  t.is((await pending).status, 0);
   const fresh = await KvClient.connect(emu.nodes[0].kv);
   t.is((await fresh.request({ opcode: 0x0a })).status, 0);
   fresh.close();

@@ -27,6 +27,13 @@ export function get(s: Session, r: Request): void {
   const item = vb.active!.items.get(r.key());
   if (item === undefined || !item.live(ctx.nowSec)) {
     if (r.opcode === Opcode.GetQ || r.opcode === Opcode.GetKQ) return;
+    if (r.opcode === Opcode.GetK) {
+      // GETK misses carry the key back.
+      s.out.header(r.opcode, Status.KeyEnoent, r.opaque, 0n, r.keylen, 0, 0, r.keylen);
+      s.out.bytes(r.buf, r.keyStart, r.keyStart + r.keylen);
+      if (!s.writing) s.flush();
+      return;
+    }
     return s.error(r, Status.KeyEnoent);
   }
   hit(s, r, item, engine.readCas(item, ctx.nowMs), r.opcode === Opcode.GetK || r.opcode === Opcode.GetKQ);
