@@ -5,8 +5,10 @@
  * `source.documents()`. After that, mutations from `source.onMutation` are queued per index and
  * applied when a query asks for it: `stale=false` applies them before answering,
  * `stale=update_after` (Couchbase's default) answers from the index as it is and applies them
- * right after, `stale=ok` answers from the index as it is. A design document change drops its
- * index; `reset()` (bucket flush) drops them all.
+ * right after, `stale=ok` answers from the index as it is. As on Couchbase, a background updater
+ * also applies them every 5 s once a design document has `options.updateMinChanges` (default
+ * 5000) of them waiting. A design document change drops its index; `reset()` (bucket flush)
+ * drops them all.
  */
 import type { ViewDataSource, ViewService, ViewServiceOptions } from './contract.js';
 import { DesignDocError, designDocName, validateDesignDoc, type ViewDefinition } from './design-docs.js';
@@ -37,6 +39,25 @@ interface StoredDesignDoc {
 }
 
 const DEFAULT_TIMEOUT_MS = 250;
+/** Couchbase's automatic index updater: every 5 s, indexes with 5000+ pending changes. */
+const AUTO_UPDATE_INTERVAL_MS = 5000;
+const DEFAULT_UPDATE_MIN_CHANGES = 5000;
+
+/** Options of createViewService beyond the contract's. */
+export interface ViewServiceExtraOptions extends ViewServiceOptions {
+  /**
+   * How often the automatic updater looks for indexes with at least `updateMinChanges` (a
+   * design document option, default 5000; 0 turns it off) pending changes (default 5000 ms).
+   */
+  autoUpdateIntervalMs?: number;
+}
+
+/** The design document's `options.updateMinChanges`, as Couchbase reads it. */
+function updateMinChanges(doc: unknown): number {
+  const options = (doc as { options?: { updateMinChanges?: unknown } } | null)?.options;
+  const n = options?.updateMinChanges;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : DEFAULT_UPDATE_MIN_CHANGES;
+}
 
 class BucketViewService implements ViewService {
   readonly #source: ViewDataSource;
@@ -45,9 +66,10 @@ class BucketViewService implements ViewService {
   readonly #docs = new Map<string, StoredDesignDoc>();
   readonly #indexes = new Map<string, DesignIndex>();
   readonly #unsubscribe: () => void;
+  readonly #timer: NodeJS.Timeout;
   #closed = false;
 
-  constructor(source: ViewDataSource, options: ViewServiceOptions) {
+  constructor(source: ViewDataSource, options: ViewServiceExtraOptions) {
     this.#source = source;
     this.#options = options;
     this.#timeoutMs = options.functionTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -64,6 +86,16 @@ class BucketViewService implements ViewService {
     this.#unsubscribe = source.onMutation((key, doc) => {
       for (const index of this.#indexes.values()) index.enqueue(key, doc);
     });
+    this.#timer = setInterval(() => this.#autoUpdate(), options.autoUpdateIntervalMs ?? AUTO_UPDATE_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** Couchbase's background updater: stale=ok readers see changes once enough pile up. */
+  #autoUpdate(): void {
+    for (const [name, index] of this.#indexes) {
+      const min = updateMinChanges(this.#docs.get(name)?.doc);
+      if (min > 0 && index.pending >= min) index.update(this.#source.seqno());
+    }
   }
 
   designDocs(): Array<{ name: string; doc: unknown }> {
@@ -99,6 +131,7 @@ class BucketViewService implements ViewService {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#timer);
     this.#unsubscribe();
     this.#indexes.clear();
   }
@@ -134,7 +167,7 @@ class BucketViewService implements ViewService {
 }
 
 /** Creates the views engine of one bucket over its documents. */
-export function createViewService(source: ViewDataSource, options: ViewServiceOptions = {}): ViewService {
+export function createViewService(source: ViewDataSource, options: ViewServiceExtraOptions = {}): ViewService {
   return new BucketViewService(source, options);
 }
 

@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCapiHandler, createViewService } from '../../../emulator/views/index.js';
-import type { ViewService, ViewServiceOptions } from '../../../emulator/views/index.js';
+import type { ViewService } from '../../../emulator/views/index.js';
+import type { ViewServiceExtraOptions as ViewServiceOptions } from '../../../emulator/views/view-service.js';
 import { MemoryViewSource } from '../../../emulator/views/memory-source.js';
 
 export interface Capi {

@@ -105,3 +105,21 @@ test('design documents persist through DesignDocPersistence', (t) => {
   t.deepEqual(second.getDesignDoc('_design/p'), DDOC);
   second.close();
 });
+
+test('the automatic updater applies pending changes once updateMinChanges pile up', async (t) => {
+  const capi = await startCapi({ autoUpdateIntervalMs: 20 });
+  t.teardown(() => capi.close());
+  capi.source.set('a', { n: 1 });
+  await capi.putDesign('auto', { ...DDOC, options: { updateMinChanges: 3 } });
+  await capi.putDesign('manual', { ...DDOC, options: { updateMinChanges: 0 } });
+  await capi.view('auto', 'all');
+  await capi.view('manual', 'all');
+  capi.source.set('b', { n: 2 });
+  capi.source.set('c', { n: 3 });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(idsOf((await capi.view('auto', 'all', { stale: 'ok' })).body), ['a'], 'below updateMinChanges');
+  capi.source.set('d', { n: 4 });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.deepEqual(idsOf((await capi.view('auto', 'all', { stale: 'ok' })).body), ['a', 'b', 'c', 'd']);
+  t.deepEqual(idsOf((await capi.view('manual', 'all', { stale: 'ok' })).body), ['a'], 'updateMinChanges 0: never');
+});
