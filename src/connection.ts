@@ -2,25 +2,35 @@
  * The Couchbase connection class: connect/close, properties, and every key-value call.
  * @module
  */
-import { Observable } from 'rxjs';
-import { loadNative, NativeOp, type NativeAddon, type NativeConnection } from './binding.js';
-import { Batcher, MAX_OUTSTANDING, type Command, type Response } from './batcher.js';
+import { loadNative, type NativeAddon, type NativeConnection } from './binding.js';
+import { Batcher, MAX_OUTSTANDING, type Response } from './batcher.js';
 import {
   formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
 } from './connstr.js';
+import { CouchbaseError, LcbStatus, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
+import type { ItemCollection } from './items.js';
+import { counterOp } from './kv/counter.js';
 import {
-  ArgumentError, CouchbaseError, DurabilityError, KeyExistsError, LcbStatus, ObjectDestroyedError, TimeoutError,
-  describeRc,
-} from './errors/index.js';
-import { Item, ItemCollection, type ItemOptions } from './items.js';
+  APPEND_OPTS, COUNTER_OPTS, DELETE_OPTS, ENDURE_OPTS, GET_OPTS, LOCK_OPTS, REPLICA_OPTS, STORE_OPTS, TOUCH_OPTS,
+  type AppendOptions, type CounterOptions, type DeleteOptions, type EndureOptions, type GetOptions, type KeyOp,
+  type KvContext, type LockOptions, type ReplicaOptions, type StoreOptions, type TouchOptions,
+} from './kv/context.js';
+import { getOp, replicaOp } from './kv/get.js';
+import { lockOp, unlockOp } from './kv/lock.js';
+import { evaluateDurability, observeOp } from './kv/observe.js';
+import { deleteOp } from './kv/remove.js';
+import { StatsCollector, statsCommand } from './kv/stats.js';
+import { appendOp, storeOp, type StoreMode } from './kv/store.js';
+import { touchOp } from './kv/touch.js';
+import { multiEntries, perKey } from './multi.js';
 import { CallSite, Op, failedOp } from './op.js';
-import {
-  argError, checkKey, checkOptions, readBool, readCas, readDurability, readFormat, readSeconds, readTtl, readU64, readUint,
-} from './options.js';
-import {
-  MultiResult, ObserveResult, ObserveStatus, OperationResult, Result, ValueResult, type ObserveInfo, type StatsResult,
-} from './results.js';
-import { FMT_BYTES, FMT_JSON, FMT_MASK, FMT_UTF8, resolveTranscoder, type Transcoder, type TranscoderLike } from './transcoder.js';
+import { argError, checkKey, checkOptions, readBool, readCas, readDurability, readFormat, readSeconds, readUint } from './options.js';
+import { MultiResult, ObserveResult, OperationResult, Result, ValueResult, type StatsResult } from './results.js';
+import { FMT_JSON, resolveTranscoder, type Transcoder, type TranscoderLike } from './transcoder.js';
+
+export type {
+  AppendOptions, CounterOptions, DeleteOptions, EndureOptions, GetOptions, LockOptions, ReplicaOptions, StoreOptions, TouchOptions,
+} from './kv/context.js';
 
 /** Options of {@link Couchbase.connect}. */
 export interface ConnectOptions {
@@ -61,122 +71,6 @@ const CONNECT_OPTIONS = [
   'transcoder', 'dataPassthrough', 'lockmode', 'unlockGil', 'maxOutstanding', 'native',
 ];
 
-/** Options of get. */
-export interface GetOptions {
-  /** Return a failed result instead of raising NotFoundError. Default: the connection's `quiet`. */
-  quiet?: boolean;
-  /** Get-and-touch: also set the key's expiry to this many seconds. */
-  ttl?: number;
-  /** Read from a replica instead of the master. */
-  replica?: boolean;
-  /** Return the raw bytes. */
-  noFormat?: boolean;
-}
-/** Options of set/add/replace. */
-export interface StoreOptions {
-  /** Only store if the document's CAS is this (set/replace). */
-  cas?: bigint;
-  /** Expiry in seconds (<= 30 days relative, else absolute Unix time). */
-  ttl?: number;
-  /** FMT_* constant (plus custom bits for a custom transcoder). Default: the connection's defaultFormat. */
-  format?: number;
-  /** Wait until persisted on this many nodes (0..4). */
-  persistTo?: number;
-  /** Wait until replicated to this many replicas (0..3). */
-  replicateTo?: number;
-}
-/** Options of delete. */
-export interface DeleteOptions {
-  cas?: bigint;
-  quiet?: boolean;
-  persistTo?: number;
-  replicateTo?: number;
-}
-/** Options of incr/decr. */
-export interface CounterOptions {
-  /** Amount to add/subtract. Default 1. */
-  amount?: number | bigint;
-  /** Create the counter with this value when missing (otherwise NotFoundError). */
-  initial?: number | bigint;
-  /** Expiry in seconds, applied when created. */
-  ttl?: number;
-}
-/** Options of append/prepend. */
-export interface AppendOptions {
-  cas?: bigint;
-  ttl?: number;
-  /** FMT_UTF8 (default) or FMT_BYTES. */
-  format?: number;
-  persistTo?: number;
-  replicateTo?: number;
-}
-/** Options of touch. */
-export interface TouchOptions {
-  /** New expiry in seconds; 0 clears it. */
-  ttl?: number;
-}
-/** Options of lock. */
-export interface LockOptions {
-  /** Lock time in seconds; 0 = server default (15 s). */
-  ttl?: number;
-}
-/** Options of getReplica. */
-export interface ReplicaOptions {
-  /** Replica number; omitted = the first replica to answer. */
-  index?: number;
-  quiet?: boolean;
-  noFormat?: boolean;
-}
-/** Options of endure. */
-export interface EndureOptions {
-  persistTo?: number;
-  replicateTo?: number;
-  /** The CAS of the mutation to wait for (0n: any). */
-  cas?: bigint;
-  /** Wait for the key's removal instead of its presence. */
-  checkRemoved?: boolean;
-  /** Seconds to wait in all. Default 5. */
-  timeout?: number;
-  /** Seconds between observe polls. Default 0.01. */
-  interval?: number;
-}
-
-const GET_OPTS = ['quiet', 'ttl', 'replica', 'noFormat'];
-const STORE_OPTS = ['cas', 'ttl', 'format', 'persistTo', 'replicateTo'];
-const DELETE_OPTS = ['cas', 'quiet', 'persistTo', 'replicateTo'];
-const COUNTER_OPTS = ['amount', 'initial', 'ttl'];
-const APPEND_OPTS = ['cas', 'ttl', 'format', 'persistTo', 'replicateTo'];
-const TOUCH_OPTS = ['ttl'];
-const LOCK_OPTS = ['ttl'];
-const REPLICA_OPTS = ['index', 'quiet', 'noFormat'];
-const ENDURE_OPTS = ['persistTo', 'replicateTo', 'cas', 'checkRemoved', 'timeout', 'interval'];
-const ITEM_OPTS = ['cas', 'ignoreCas', 'format', 'ttl', 'fragment', 'persistTo', 'replicateTo'];
-
-/** One key's command and how to turn its responses into a result. */
-interface KeyOp<R extends Result> {
-  key: string;
-  cmd: Command;
-  /** Builds the result from every response (the last is final). May throw a CouchbaseError. */
-  decode(responses: Response[]): R;
-  /** Missing key is not an error. */
-  quiet?: boolean;
-  item?: Item;
-  durability?: { persistTo: number; replicateTo: number; checkRemoved: boolean };
-}
-
-type StoreMode = 'set' | 'add' | 'replace';
-const STORE_OP = { set: NativeOp.Set, add: NativeOp.Add, replace: NativeOp.Replace } as const;
-
-function counterValue(u: bigint): number | bigint {
-  return u <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(u) : u;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-}
-
 /**
  * A connection to one bucket. Create it with {@link Couchbase.connect} (or {@link connect}).
  *
@@ -204,6 +98,8 @@ export class Couchbase {
   /** Return raw bytes from gets without decoding. */
   dataPassthrough: boolean;
   #defaultFormat: number;
+  /** What the operation builders (src/kv/*) see of this connection. */
+  #ctx: KvContext;
 
   private constructor(native: NativeConnection, addon: NativeAddon, spec: {
     bucket: string; connstr: string; timeout: number; quiet: boolean; defaultFormat: number;
@@ -219,6 +115,14 @@ export class Couchbase {
     this.quiet = spec.quiet;
     this.dataPassthrough = spec.dataPassthrough;
     this.#defaultFormat = spec.defaultFormat;
+    const self = this;
+    this.#ctx = {
+      get quiet() { return self.quiet; },
+      get defaultFormat() { return self.#defaultFormat; },
+      encodeKey: (where, key) => this.#encodeKey(where, key),
+      encodeValue: (value, format) => this.#encodeValue(value, format),
+      decode: (key, data, flags, noFormat) => this.#decode(key, data, flags, noFormat),
+    };
   }
 
   /**
@@ -537,197 +441,20 @@ export class Couchbase {
     });
   }
 
-  /**
-   * Normalises a multi input into [key, value, item?, itemOptions?] entries.
-   * `valued`: the input maps keys to values (set family, append) rather than to options.
-   */
-  #entries(where: string, input: unknown, valued: boolean): Array<{ key: string; v: unknown; item?: Item; itemOpts?: ItemOptions }> {
-    const out: Array<{ key: string; v: unknown; item?: Item; itemOpts?: ItemOptions }> = [];
-    if (input instanceof ItemCollection) {
-      for (const [item, opts] of input.entries()) {
-        if (!(item instanceof Item)) throw argError(`${where}: item collections must hold Item objects`, item);
-        checkOptions(`${where} item ${JSON.stringify(item.key)}`, opts, ITEM_OPTS);
-        out.push({ key: item.key, v: item.value, item, itemOpts: opts });
-      }
-      return out;
-    }
-    if (typeof input === 'string') throw argError(`${where}: pass a list of keys, not a single string`, input);
-    if (input instanceof Map) {
-      for (const [k, v] of input) out.push({ key: k, v });
-      return out;
-    }
-    if (isPlainObject(input)) {
-      for (const k of Object.keys(input)) out.push({ key: k, v: input[k] });
-      return out;
-    }
-    if (input !== null && typeof input === 'object' && Symbol.iterator in input) {
-      for (const e of input as Iterable<unknown>) {
-        if (valued) {
-          if (!Array.isArray(e) || e.length !== 2) throw argError(`${where}: expected [key, value] pairs, a Record or a Map`, e);
-          out.push({ key: e[0] as string, v: e[1] });
-        } else {
-          out.push({ key: e as string, v: undefined });
-        }
-      }
-      return out;
-    }
-    throw argError(`${where}: expected ${valued ? 'a Record/Map of key → value' : 'an iterable of keys'} or an item collection, got ${input === null ? 'null' : typeof input}`, input);
-  }
 
   // ---------------------------------------------------------------- builders
 
-  #getOp(where: string, key: string, o: Partial<GetOptions>, item?: Item): KeyOp<ValueResult> {
-    const k = this.#encodeKey(where, key);
-    const ttl = readTtl(where, o.ttl);
-    const replica = readBool(where, 'replica', o.replica, false);
-    const noFormat = readBool(where, 'noFormat', o.noFormat, false);
-    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
-    if (replica && o.ttl !== undefined) throw argError(`${where}: 'ttl' (get-and-touch) cannot be combined with 'replica'`, o);
-    const cmd: Command = replica ? { op: NativeOp.GetReplica, key: k, aux: -1 } : { op: NativeOp.Get, key: k, expiry: ttl };
-    return { key, cmd, quiet, item, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, noFormat, item) };
-  }
 
-  #valueResult(key: string, r: Response, noFormat: boolean, item?: Item): ValueResult {
-    const res = item ?? new ValueResult(key);
-    res.rc = r.rc;
-    res.cas = r.cas;
-    res.flags = r.flags;
-    if (r.rc === 0) res.value = this.#decode(key, r.data, r.flags, noFormat);
-    else if (!item) res.value = undefined;
-    return res;
-  }
 
-  #opResult(key: string, r: Response, item?: Item): OperationResult {
-    if (item) {
-      item.rc = r.rc;
-      if (r.rc === 0) item.cas = r.cas;
-      return item as unknown as OperationResult;
-    }
-    return new OperationResult(key, r.rc, r.cas);
-  }
 
-  #storeOp(mode: StoreMode, where: string, key: string, value: unknown, o: Partial<StoreOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
-    const k = this.#encodeKey(where, key);
-    const format = readFormat(where, o.format, this.#defaultFormat);
-    const ttl = readTtl(where, o.ttl);
-    let cas = readCas(where, o.cas);
-    if (item && o.cas === undefined && !o.ignoreCas && mode !== 'add') cas = item.cas;
-    if (mode === 'add' && cas !== 0n) throw argError(`${where}: 'cas' makes no sense for add`, o.cas);
-    const durability = { ...readDurability(where, o), checkRemoved: false };
-    const [bytes, flags] = this.#encodeValue(value, format);
-    // libcouchbase 3 refuses a CAS on an upsert; "set if the CAS matches" is a replace with that CAS.
-    const op = mode === 'set' && cas !== 0n ? NativeOp.Replace : STORE_OP[mode];
-    return {
-      key, cmd: { op, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
-      decode: (rs) => {
-        const r = this.#opResult(key, rs[rs.length - 1]!, item);
-        if (item && r.success) item.flags = flags;
-        return r;
-      },
-    };
-  }
 
-  #appendOp(prepend: boolean, where: string, key: string, fragment: unknown, o: Partial<AppendOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
-    const k = this.#encodeKey(where, key);
-    const format = readFormat(where, o.format, FMT_UTF8);
-    const base = format & FMT_MASK;
-    if (base !== FMT_UTF8 && base !== FMT_BYTES) {
-      throw argError(`${where}: append/prepend work only with FMT_UTF8 or FMT_BYTES (appending to JSON or V8 data corrupts it)`, format);
-    }
-    const ttl = readTtl(where, o.ttl);
-    let cas = readCas(where, o.cas);
-    if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
-    const durability = { ...readDurability(where, o), checkRemoved: false };
-    const [bytes, flags] = this.#encodeValue(fragment, format);
-    return {
-      key, cmd: { op: prepend ? NativeOp.Prepend : NativeOp.Append, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
-      decode: (rs) => {
-        const r = this.#opResult(key, rs[rs.length - 1]!, item);
-        if (item && r.success) {
-          const cur = item.value;
-          if (typeof cur === 'string' && typeof fragment === 'string') item.value = prepend ? fragment + cur : cur + fragment;
-          else if (cur instanceof Uint8Array && fragment instanceof Uint8Array) item.value = prepend ? Buffer.concat([fragment, cur]) : Buffer.concat([cur, fragment]);
-        }
-        return r;
-      },
-    };
-  }
 
-  #deleteOp(where: string, key: string, o: Partial<DeleteOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
-    const k = this.#encodeKey(where, key);
-    let cas = readCas(where, o.cas);
-    if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
-    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
-    const durability = { ...readDurability(where, o), checkRemoved: true };
-    return { key, cmd: { op: NativeOp.Delete, key: k, cas }, quiet, item, durability, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
-  }
 
-  #counterOp(decr: boolean, where: string, key: string, o: Partial<CounterOptions>, item?: Item): KeyOp<ValueResult> {
-    const k = this.#encodeKey(where, key);
-    const amount = readU64(where, 'amount', o.amount, 1n);
-    const create = o.initial !== undefined;
-    const initial = readU64(where, 'initial', o.initial, 0n);
-    const ttl = readTtl(where, o.ttl);
-    return {
-      key, item, cmd: { op: decr ? NativeOp.Decr : NativeOp.Incr, key: k, delta: amount, initial, aux: create ? 1 : 0, expiry: ttl },
-      decode: (rs) => {
-        const r = rs[rs.length - 1]!;
-        const res = item ?? new ValueResult(key);
-        res.rc = r.rc;
-        res.cas = r.cas;
-        res.flags = 0;
-        if (r.rc === 0) res.value = counterValue(r.u64);
-        return res;
-      },
-    };
-  }
 
-  #touchOp(where: string, key: string, o: Partial<TouchOptions>, item?: Item): KeyOp<OperationResult> {
-    const k = this.#encodeKey(where, key);
-    const ttl = readTtl(where, o.ttl);
-    return { key, item, cmd: { op: NativeOp.Touch, key: k, expiry: ttl }, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
-  }
 
-  #lockOp(where: string, key: string, o: Partial<LockOptions>, item?: Item): KeyOp<ValueResult> {
-    const k = this.#encodeKey(where, key);
-    const ttl = readUint(where, 'ttl', o.ttl, 0, 30);
-    return { key, item, cmd: { op: NativeOp.GetAndLock, key: k, expiry: ttl }, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, false, item) };
-  }
 
-  #unlockOp(where: string, key: string, cas: unknown, item?: Item): KeyOp<OperationResult> {
-    const k = this.#encodeKey(where, key);
-    const c = readCas(where, cas, true);
-    return { key, item, cmd: { op: NativeOp.Unlock, key: k, cas: c }, decode: (rs) => this.#opResult(key, rs[rs.length - 1]!, item) };
-  }
 
-  #replicaOp(where: string, key: string, o: Partial<ReplicaOptions>, item?: Item): KeyOp<ValueResult> {
-    const k = this.#encodeKey(where, key);
-    const index = o.index === undefined ? -1 : readUint(where, 'index', o.index, 0, 3);
-    const quiet = readBool(where, 'quiet', o.quiet, this.quiet);
-    const noFormat = readBool(where, 'noFormat', o.noFormat, false);
-    return { key, item, quiet, cmd: { op: NativeOp.GetReplica, key: k, aux: index }, decode: (rs) => this.#valueResult(key, rs[rs.length - 1]!, noFormat, item) };
-  }
 
-  #observeOp(where: string, key: string): KeyOp<ObserveResult> {
-    const k = this.#encodeKey(where, key);
-    return {
-      key, cmd: { op: NativeOp.Observe, key: k },
-      decode: (rs) => {
-        const infos: ObserveInfo[] = [];
-        let rc = 0;
-        for (const r of rs) {
-          if (r.rc !== 0) {
-            rc ||= r.rc;
-            continue;
-          }
-          if (r.final && r.text === undefined && r.aux === 0 && r.cas === 0n && rs.length > 1) continue; // terminator
-          infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server: r.text ?? '' });
-        }
-        infos.sort((a, b) => Number(b.master) - Number(a.master));
-        return new ObserveResult(key, infos.length > 0 && !infos.some((i) => i.master) && rc === 0 ? 0 : infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
-      },
-    };
-  }
 
   // ---------------------------------------------------------------- endure
 
@@ -740,7 +467,7 @@ export class Couchbase {
     const poll = () => {
       let op: KeyOp<ObserveResult>;
       try {
-        op = this.#observeOp('endure', key);
+        op = observeOp(this.#ctx, 'endure', key);
       } catch (error) {
         return cb(error as CouchbaseError);
       }
@@ -774,85 +501,85 @@ export class Couchbase {
    */
   get<T = any>(key: string, options?: GetOptions): Op<ValueResult<T>> {
     const site = new CallSite(this.get);
-    return this.#single(site, 'get', () => this.#getOp('get', key, checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
+    return this.#single(site, 'get', () => getOp(this.#ctx, 'get', key, checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Stores a document unconditionally (or only if `cas` matches). */
   set(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
     const site = new CallSite(this.set);
-    return this.#single(site, 'set', () => this.#storeOp('set', 'set', key, value, checkOptions('set', options, STORE_OPTS)));
+    return this.#single(site, 'set', () => storeOp(this.#ctx, 'set', 'set', key, value, checkOptions('set', options, STORE_OPTS)));
   }
 
   /** Stores a document only if the key does not exist (KeyExistsError otherwise). */
   add(key: string, value: unknown, options?: Omit<StoreOptions, 'cas'>): Op<OperationResult> {
     const site = new CallSite(this.add);
-    return this.#single(site, 'add', () => this.#storeOp('add', 'add', key, value, checkOptions('add', options, STORE_OPTS)));
+    return this.#single(site, 'add', () => storeOp(this.#ctx, 'add', 'add', key, value, checkOptions('add', options, STORE_OPTS)));
   }
 
   /** Replaces an existing document (NotFoundError when missing). */
   replace(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
     const site = new CallSite(this.replace);
-    return this.#single(site, 'replace', () => this.#storeOp('replace', 'replace', key, value, checkOptions('replace', options, STORE_OPTS)));
+    return this.#single(site, 'replace', () => storeOp(this.#ctx, 'replace', 'replace', key, value, checkOptions('replace', options, STORE_OPTS)));
   }
 
   /** Deletes a document. */
   delete(key: string, options?: DeleteOptions): Op<OperationResult> {
     const site = new CallSite(this.delete);
-    return this.#single(site, 'delete', () => this.#deleteOp('delete', key, checkOptions('delete', options, DELETE_OPTS)));
+    return this.#single(site, 'delete', () => deleteOp(this.#ctx, 'delete', key, checkOptions('delete', options, DELETE_OPTS)));
   }
 
   /** Increments a counter; value of the result = the new counter (number, or bigint above 2^53). */
   incr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
     const site = new CallSite(this.incr);
-    return this.#single(site, 'incr', () => this.#counterOp(false, 'incr', key, checkOptions('incr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
+    return this.#single(site, 'incr', () => counterOp(this.#ctx, false, 'incr', key, checkOptions('incr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
   }
 
   /** Decrements a counter (never below 0). */
   decr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
     const site = new CallSite(this.decr);
-    return this.#single(site, 'decr', () => this.#counterOp(true, 'decr', key, checkOptions('decr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
+    return this.#single(site, 'decr', () => counterOp(this.#ctx, true, 'decr', key, checkOptions('decr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
   }
 
   /** Appends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   append(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
     const site = new CallSite(this.append);
-    return this.#single(site, 'append', () => this.#appendOp(false, 'append', key, fragment, checkOptions('append', options, APPEND_OPTS)));
+    return this.#single(site, 'append', () => appendOp(this.#ctx, false, 'append', key, fragment, checkOptions('append', options, APPEND_OPTS)));
   }
 
   /** Prepends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   prepend(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
     const site = new CallSite(this.prepend);
-    return this.#single(site, 'prepend', () => this.#appendOp(true, 'prepend', key, fragment, checkOptions('prepend', options, APPEND_OPTS)));
+    return this.#single(site, 'prepend', () => appendOp(this.#ctx, true, 'prepend', key, fragment, checkOptions('prepend', options, APPEND_OPTS)));
   }
 
   /** Sets a key's expiry (0 clears it). */
   touch(key: string, options?: TouchOptions): Op<OperationResult> {
     const site = new CallSite(this.touch);
-    return this.#single(site, 'touch', () => this.#touchOp('touch', key, checkOptions('touch', options, TOUCH_OPTS)));
+    return this.#single(site, 'touch', () => touchOp(this.#ctx, 'touch', key, checkOptions('touch', options, TOUCH_OPTS)));
   }
 
   /** Gets and locks a document for `ttl` seconds (0 = server default, max 30). Others get TemporaryFailError until unlock or a store with the CAS. */
   lock<T = any>(key: string, options?: LockOptions): Op<ValueResult<T>> {
     const site = new CallSite(this.lock);
-    return this.#single(site, 'lock', () => this.#lockOp('lock', key, checkOptions('lock', options, LOCK_OPTS))) as Op<ValueResult<T>>;
+    return this.#single(site, 'lock', () => lockOp(this.#ctx, 'lock', key, checkOptions('lock', options, LOCK_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Unlocks a key locked with lock(); `cas` is the lock's CAS (required). */
   unlock(key: string, cas: bigint): Op<OperationResult> {
     const site = new CallSite(this.unlock);
-    return this.#single(site, 'unlock', () => this.#unlockOp('unlock', key, cas));
+    return this.#single(site, 'unlock', () => unlockOp(this.#ctx, 'unlock', key, cas));
   }
 
   /** Reads from a replica (the seed's `rget`): the first to answer, or replica `index`. */
   getReplica<T = any>(key: string, options?: ReplicaOptions): Op<ValueResult<T>> {
     const site = new CallSite(this.getReplica);
-    return this.#single(site, 'getReplica', () => this.#replicaOp('getReplica', key, checkOptions('getReplica', options, REPLICA_OPTS))) as Op<ValueResult<T>>;
+    return this.#single(site, 'getReplica', () => replicaOp(this.#ctx, 'getReplica', key, checkOptions('getReplica', options, REPLICA_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Observes a key on every node holding its vBucket (master first). */
   observe(key: string): Op<ObserveResult> {
     const site = new CallSite(this.observe);
-    return this.#single(site, 'observe', () => this.#observeOp('observe', key));
+    return this.#single(site, 'observe', () => observeOp(this.#ctx, 'observe', key));
   }
 
   /**
@@ -875,24 +602,13 @@ export class Couchbase {
     const site = new CallSite(this.stats);
     if (typeof name !== 'string') return failedOp(argError(`stats: name must be a string`, name), site);
     if (this.#closed) return failedOp(new ObjectDestroyedError('stats: the connection is closed'), site);
-    const key = Buffer.from(name, 'utf8');
+    const cmd = statsCommand(name);
     return new Op<StatsResult>((subscriber) => {
-      const out: StatsResult = {};
-      let ok = false;
-      let rc = 0;
-      return this.#batcher.enqueue({ op: NativeOp.Stats, key }, (r) => {
-        if (r.rc !== 0) rc ||= r.rc;
-        else if (r.text) {
-          ok = true;
-          const tab = r.text.indexOf('\t');
-          if (tab >= 0) {
-            const server = r.text.slice(0, tab);
-            const stat = r.text.slice(tab + 1);
-            (out[stat] ??= {})[server] = r.data.toString('utf8');
-          }
-        } else ok = true;
-        if (!r.final) return;
-        if (!ok && rc !== 0) subscriber.error(site.apply(CouchbaseError.fromRc(rc, { message: `stats: ${describeRc(rc, undefined, r.text)}` })));
+      const collector = new StatsCollector();
+      return this.#batcher.enqueue(cmd, (r) => {
+        const out = collector.add(r);
+        if (out === undefined) return;
+        if (out instanceof CouchbaseError) subscriber.error(site.apply(out));
         else {
           subscriber.next(out);
           subscriber.complete();
@@ -908,15 +624,15 @@ export class Couchbase {
     const site = new CallSite(this.getMulti);
     return this.#multi(site, 'getMulti', () => {
       const o = checkOptions<GetOptions>('getMulti', options, GET_OPTS);
-      return this.#entries('getMulti', keys, false).map((e) =>
-        this.#getOp('getMulti', e.key, e.v === undefined ? o : { ...o, ...this.#perKey('getMulti', e.v, GET_OPTS, 'ttl') }, e.item));
+      return multiEntries('getMulti', keys, false).map((e) =>
+        getOp(this.#ctx, 'getMulti', e.key, e.v === undefined ? o : { ...o, ...perKey('getMulti', e.v, GET_OPTS, 'ttl') }, e.item));
     }) as Op<MultiResult<ValueResult<T>>>;
   }
 
   #storeMulti(mode: StoreMode, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
     return this.#multi(site, where, () => {
       const o = checkOptions<StoreOptions>(where, options, STORE_OPTS);
-      return this.#entries(where, kv, true).map((e) => this.#storeOp(mode, where, e.key, e.v, e.itemOpts ? { ...o, ...e.itemOpts } : o, e.item));
+      return multiEntries(where, kv, true).map((e) => storeOp(this.#ctx, mode, where, e.key, e.v, e.itemOpts ? { ...o, ...e.itemOpts } : o, e.item));
     });
   }
 
@@ -936,10 +652,10 @@ export class Couchbase {
   #appendMulti(prepend: boolean, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
     return this.#multi(site, where, () => {
       const o = checkOptions<AppendOptions>(where, options, APPEND_OPTS);
-      return this.#entries(where, kv, true).map((e) => {
+      return multiEntries(where, kv, true).map((e) => {
         const fragment = e.item ? e.itemOpts?.fragment : e.v;
         if (e.item && fragment === undefined) throw argError(`${where}: item ${JSON.stringify(e.key)} needs a 'fragment' option`, e.item);
-        return this.#appendOp(prepend, where, e.key, fragment, { ...o, ...e.itemOpts, fragment: undefined }, e.item);
+        return appendOp(this.#ctx, prepend, where, e.key, fragment, { ...o, ...e.itemOpts, fragment: undefined }, e.item);
       });
     });
   }
@@ -960,29 +676,22 @@ export class Couchbase {
     return this.#appendMulti(true, new CallSite(this.prependItems), 'prependItems', items, options);
   }
 
-  /** Per-key value of a keyed multi input: an options object, or a shorthand scalar for `shorthand`. */
-  #perKey(where: string, v: unknown, allowed: string[], shorthand?: string): Record<string, unknown> {
-    if (v === undefined || v === null) return {};
-    if (isPlainObject(v)) return checkOptions(where, v, allowed) as Record<string, unknown>;
-    if (shorthand) return { [shorthand]: v };
-    throw argError(`${where}: per-key value must be an options object`, v);
-  }
 
   /** deleteMulti(keys | Record/Map key → cas or DeleteOptions | items, options). */
   deleteMulti(keys: Iterable<string> | Record<string, bigint | DeleteOptions> | Map<string, bigint | DeleteOptions> | ItemCollection, options?: DeleteOptions): Op<MultiResult<OperationResult>> {
     const site = new CallSite(this.deleteMulti);
     return this.#multi(site, 'deleteMulti', () => {
       const o = checkOptions<DeleteOptions>('deleteMulti', options, DELETE_OPTS);
-      return this.#entries('deleteMulti', keys, false).map((e) =>
-        this.#deleteOp('deleteMulti', e.key, { ...o, ...(e.item ? e.itemOpts : this.#perKey('deleteMulti', e.v, DELETE_OPTS, 'cas')) }, e.item));
+      return multiEntries('deleteMulti', keys, false).map((e) =>
+        deleteOp(this.#ctx, 'deleteMulti', e.key, { ...o, ...(e.item ? e.itemOpts : perKey('deleteMulti', e.v, DELETE_OPTS, 'cas')) }, e.item));
     });
   }
 
   #counterMulti(decr: boolean, site: CallSite, where: string, keys: unknown, options: unknown): Op<MultiResult<ValueResult<number | bigint>>> {
     return this.#multi(site, where, () => {
       const o = checkOptions<CounterOptions>(where, options, COUNTER_OPTS);
-      return this.#entries(where, keys, false).map((e) =>
-        this.#counterOp(decr, where, e.key, { ...o, ...(e.item ? {} : this.#perKey(where, e.v, COUNTER_OPTS, 'amount')) }, e.item));
+      return multiEntries(where, keys, false).map((e) =>
+        counterOp(this.#ctx, decr, where, e.key, { ...o, ...(e.item ? {} : perKey(where, e.v, COUNTER_OPTS, 'amount')) }, e.item));
     }) as Op<MultiResult<ValueResult<number | bigint>>>;
   }
   /** incrMulti(keys | Record/Map key → amount or CounterOptions, options). */
@@ -999,8 +708,8 @@ export class Couchbase {
     const site = new CallSite(this.touchMulti);
     return this.#multi(site, 'touchMulti', () => {
       const o = checkOptions<TouchOptions>('touchMulti', options, TOUCH_OPTS);
-      return this.#entries('touchMulti', keys, false).map((e) =>
-        this.#touchOp('touchMulti', e.key, { ...o, ...(e.item ? { ttl: e.itemOpts?.ttl ?? o.ttl } : this.#perKey('touchMulti', e.v, TOUCH_OPTS, 'ttl')) }, e.item));
+      return multiEntries('touchMulti', keys, false).map((e) =>
+        touchOp(this.#ctx, 'touchMulti', e.key, { ...o, ...(e.item ? { ttl: e.itemOpts?.ttl ?? o.ttl } : perKey('touchMulti', e.v, TOUCH_OPTS, 'ttl')) }, e.item));
     });
   }
 
@@ -1009,8 +718,8 @@ export class Couchbase {
     const site = new CallSite(this.lockMulti);
     return this.#multi(site, 'lockMulti', () => {
       const o = checkOptions<LockOptions>('lockMulti', options, LOCK_OPTS);
-      return this.#entries('lockMulti', keys, false).map((e) =>
-        this.#lockOp('lockMulti', e.key, { ...o, ...(e.item ? {} : this.#perKey('lockMulti', e.v, LOCK_OPTS, 'ttl')) }, e.item));
+      return multiEntries('lockMulti', keys, false).map((e) =>
+        lockOp(this.#ctx, 'lockMulti', e.key, { ...o, ...(e.item ? {} : perKey('lockMulti', e.v, LOCK_OPTS, 'ttl')) }, e.item));
     }) as Op<MultiResult<ValueResult<T>>>;
   }
 
@@ -1018,9 +727,9 @@ export class Couchbase {
   unlockMulti(keys: Record<string, bigint> | Map<string, bigint | Result> | ItemCollection): Op<MultiResult<OperationResult>> {
     const site = new CallSite(this.unlockMulti);
     return this.#multi(site, 'unlockMulti', () =>
-      this.#entries('unlockMulti', keys, true).map((e) => {
+      multiEntries('unlockMulti', keys, true).map((e) => {
         const cas = e.item ? (e.itemOpts?.cas ?? e.item.cas) : e.v instanceof Result ? e.v.cas : e.v;
-        return this.#unlockOp('unlockMulti', e.key, cas, e.item);
+        return unlockOp(this.#ctx, 'unlockMulti', e.key, cas, e.item);
       }));
   }
 
@@ -1029,14 +738,14 @@ export class Couchbase {
     const site = new CallSite(this.getReplicaMulti);
     return this.#multi(site, 'getReplicaMulti', () => {
       const o = checkOptions<ReplicaOptions>('getReplicaMulti', options, REPLICA_OPTS);
-      return this.#entries('getReplicaMulti', keys, false).map((e) => this.#replicaOp('getReplicaMulti', e.key, o, e.item));
+      return multiEntries('getReplicaMulti', keys, false).map((e) => replicaOp(this.#ctx, 'getReplicaMulti', e.key, o, e.item));
     }) as Op<MultiResult<ValueResult<T>>>;
   }
 
   /** observeMulti(keys). */
   observeMulti(keys: Iterable<string>): Op<MultiResult<ObserveResult>> {
     const site = new CallSite(this.observeMulti);
-    return this.#multi(site, 'observeMulti', () => this.#entries('observeMulti', keys, false).map((e) => this.#observeOp('observeMulti', e.key)));
+    return this.#multi(site, 'observeMulti', () => multiEntries('observeMulti', keys, false).map((e) => observeOp(this.#ctx, 'observeMulti', e.key)));
   }
 
   /** endureMulti(keys | Record/Map key → cas | results of a …Multi store, options). */
@@ -1060,7 +769,7 @@ export class Couchbase {
       };
       if (o.persistTo === 0 && o.replicateTo === 0) throw argError(`${where}: give persistTo and/or replicateTo`, opts);
       const seen = new Set<string>();
-      targets = this.#entries(where, keys, false).map((e) => {
+      targets = multiEntries(where, keys, false).map((e) => {
         this.#encodeKey(where, e.key);
         if (seen.has(e.key)) throw argError(`${where}: duplicate key ${JSON.stringify(e.key)} in one call`, e.key, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
         seen.add(e.key);
@@ -1102,44 +811,9 @@ export class Couchbase {
   }
 }
 
-/**
- * Decides whether observe answers meet a durability requirement.
- * @returns true when met, false to keep polling, or an error when it can never be met
- * @internal
- */
-export function evaluateDurability(key: string, infos: ObserveInfo[], o: { persistTo: number; replicateTo: number; cas: bigint; checkRemoved: boolean }): boolean | CouchbaseError {
-  const nodes = infos.length;
-  if (o.persistTo > nodes || o.replicateTo > Math.max(0, nodes - 1)) {
-    return new DurabilityError(
-      `durability impossible: persistTo=${o.persistTo}, replicateTo=${o.replicateTo} but the key's vBucket has ${nodes} node(s) (${Math.max(0, nodes - 1)} replica(s))`,
-      { key, rc: LcbStatus.LCB_ERR_DURABILITY_TOO_MANY },
-    );
-  }
-  let persisted = 0;
-  let replicated = 0;
-  for (const i of infos) {
-    if (o.checkRemoved) {
-      const gone = i.status === ObserveStatus.NOT_FOUND || i.status === ObserveStatus.LOGICALLY_DELETED;
-      if (!gone) continue;
-      if (i.status === ObserveStatus.NOT_FOUND) persisted++;
-      if (!i.master) replicated++;
-    } else {
-      const present = i.status === ObserveStatus.FOUND || i.status === ObserveStatus.PERSISTED;
-      if (!present) continue;
-      if (o.cas !== 0n && i.cas !== o.cas) {
-        if (i.master) return new KeyExistsError(`endure: the key was modified again (CAS changed) before it became durable`, { key, rc: LcbStatus.LCB_ERR_CAS_MISMATCH });
-        continue;
-      }
-      if (i.status === ObserveStatus.PERSISTED) persisted++;
-      if (!i.master) replicated++;
-    }
-  }
-  return persisted >= o.persistTo && replicated >= o.replicateTo;
-}
 
 /** Same as {@link Couchbase.connect}. */
 export function connect(options: ConnectOptions | string = {}): Promise<Couchbase> {
   return Couchbase.connect(options);
 }
 
-export { ArgumentError };
