@@ -2,7 +2,10 @@
  * Pipelined small-value GET throughput of the emulator, from one raw-socket client.
  * The emulator runs in a child process (the CLI), so client and server each get a core.
  *
- *   npx tsx bench/emulator-throughput.ts [seconds=5] [keys=1000] [window=4096]
+ *   npx tsx bench/emulator-throughput.ts [seconds=5] [keys=1000] [window=4096] [get|set] [--views]
+ *
+ * `set` measures pipelined small-value SETs instead; `--views` runs the emulator with its views
+ * engine (mutation listeners attached) instead of `--no-views`.
  */
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
@@ -14,6 +17,8 @@ import { vbucketOf } from '../emulator/cluster/vbucket-map.js';
 const seconds = Number(process.argv[2] ?? 5);
 const nkeys = Number(process.argv[3] ?? 1000);
 const windowSize = Number(process.argv[4] ?? 4096);
+const op = process.argv[5] === 'set' ? 'set' : 'get';
+const withViews = process.argv.includes('--views');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function frame(opcode: number, key: Buffer, extras: Buffer, value: Buffer, vb: number, opaque: number): Buffer {
@@ -32,7 +37,7 @@ function frame(opcode: number, key: Buffer, extras: Buffer, value: Buffer, vb: n
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'emulator/cli.ts'), '--no-views'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'emulator/cli.ts'), ...(withViews ? [] : ['--no-views'])], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   const info = JSON.parse(line.toString().split('\n')[0]) as { nodes: { kv: number }[] };
   const sock = net.connect(info.nodes[0].kv, '127.0.0.1');
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
   let waiter: ((b: Buffer) => void) | undefined;
   let counting = false;
   let received = 0;
+  let failures = 0;
   let onBatch: (() => void) | undefined;
   sock.on('data', (chunk: Buffer) => {
     if (counting) {
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
       while (off + 24 <= buf.length) {
         const total = 24 + buf.readUInt32BE(off + 8);
         if (off + total > buf.length) break;
+        if (buf[off + 6] !== 0 || buf[off + 7] !== 0) failures++;
         off += total;
         n++;
       }
@@ -94,7 +101,10 @@ async function main(): Promise<void> {
   const batches: Buffer[] = [];
   for (let s = 0; s < nkeys; s += batchSize) {
     const parts: Buffer[] = [];
-    for (let i = s; i < Math.min(nkeys, s + batchSize); i++) parts.push(frame(0x00, keys[i], Buffer.alloc(0), Buffer.alloc(0), vbucketOf(keys[i]), i));
+    for (let i = s; i < Math.min(nkeys, s + batchSize); i++) {
+      if (op === 'get') parts.push(frame(0x00, keys[i], Buffer.alloc(0), Buffer.alloc(0), vbucketOf(keys[i]), i));
+      else parts.push(frame(0x01, keys[i], setExtras, Buffer.from(`{"i":${i},"v":"small value"}`), vbucketOf(keys[i]), i));
+    }
     batches.push(Buffer.concat(parts));
   }
   const perBatch = batches.map((b) => {
@@ -128,7 +138,7 @@ async function main(): Promise<void> {
   });
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   const rate = Math.round(received / elapsed);
-  process.stdout.write(JSON.stringify({ ops: received, seconds: Number(elapsed.toFixed(2)), opsPerSec: rate, window: windowSize, keys: nkeys }) + '\n');
+  process.stdout.write(JSON.stringify({ op, views: withViews, ops: received, failures, seconds: Number(elapsed.toFixed(2)), opsPerSec: rate, window: windowSize, keys: nkeys }) + '\n');
   sock.destroy();
   child.kill('SIGTERM');
 }
