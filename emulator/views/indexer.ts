@@ -37,6 +37,19 @@ export interface MapErrorRecord {
   reason: string;
 }
 
+/** Default cap on an index's size in memory (approximate): beyond it the index fails. */
+export const DEFAULT_MAX_INDEX_BYTES = 256 * 1024 * 1024;
+/** Approximate memory of one row besides its strings. */
+const ROW_OVERHEAD = 96;
+
+function rowsBytes(perView: readonly IndexRow[][]): number {
+  let n = 0;
+  for (const rows of perView) {
+    for (const r of rows) n += ROW_OVERHEAD + r.keyJson.length + r.valueJson.length + r.id.length;
+  }
+  return n;
+}
+
 /** How many per-document map errors an index remembers (for `debug=true`). */
 const MAP_ERROR_LOG = 50;
 /** Documents handed to the sandbox per call while building. */
@@ -103,13 +116,18 @@ export class DesignIndex {
   /** Per document with rows: its rows, per view (index as in #viewList). */
   readonly #byDoc = new Map<string, IndexRow[][]>();
   readonly #pending = new Map<string, ViewDocument | undefined>();
+  readonly #maxBytes: number;
+  /** Approximate memory held by the rows of all views. */
+  #bytes = 0;
 
   constructor(
     readonly name: string,
     defs: readonly ViewDefinition[],
     timeoutMs: number,
+    maxBytes = DEFAULT_MAX_INDEX_BYTES,
   ) {
     this.#timeoutMs = timeoutMs;
+    this.#maxBytes = maxBytes;
     this.#sandbox = new Sandbox(timeoutMs);
     this.#viewList = defs.map((def) => {
       this.#sandbox.addMap(def.map);
@@ -145,8 +163,10 @@ export class DesignIndex {
       if (mapped) {
         for (const [id, rows] of mapped) {
           this.#byDoc.set(id, rows);
+          this.#bytes += rowsBytes(rows);
           for (let v = 0; v < rows.length; v++) for (const r of rows[v]) perView[v].push(r);
         }
+        this.#checkSize();
       }
       batch = [];
     };
@@ -179,6 +199,15 @@ export class DesignIndex {
       if (!part) return;
       for (const [id, rows] of part) mapped.set(id, rows);
     }
+    let bytes = this.#bytes;
+    for (const [id] of changes) {
+      const old = this.#byDoc.get(id);
+      if (old) bytes -= rowsBytes(old);
+      const now = mapped.get(id);
+      if (now) bytes += rowsBytes(now);
+    }
+    this.#bytes = bytes;
+    if (!this.#checkSize()) return;
     for (let v = 0; v < this.#viewList.length; v++) {
       const view = this.#viewList[v];
       const removed = new Set<IndexRow>();
@@ -214,12 +243,10 @@ export class DesignIndex {
       if (!(e instanceof SandboxTimeoutError)) throw e;
       const where = e.cause as { doc?: string; map?: number } | undefined;
       const view = where?.map !== undefined && where.map >= 0 ? this.#viewList[where.map]?.def.name : undefined;
-      this.broken =
+      this.#fail(
         `function timeout: the map function of view \`${view ?? '?'}\` in design document ` +
-        `\`_design/${this.name}\` ran longer than ${this.#timeoutMs} ms on document \`${where?.doc ?? '?'}\``;
-      for (const v of this.#viewList) v.rows = [];
-      this.#byDoc.clear();
-      this.#pending.clear();
+          `\`_design/${this.name}\` ran longer than ${this.#timeoutMs} ms on document \`${where?.doc ?? '?'}\``,
+      );
       return undefined;
     }
     for (let d = 0; d < docs.length; d++) {
@@ -248,6 +275,25 @@ export class DesignIndex {
       if (perView) out.set(id, perView);
     }
     return out;
+  }
+
+  /** Fails the index when its rows outgrow the cap (a map function emitting without bound). */
+  #checkSize(): boolean {
+    if (this.#bytes <= this.#maxBytes) return true;
+    this.#fail(
+      `index too large: the views of design document \`_design/${this.name}\` emitted more than ` +
+        `${Math.round(this.#maxBytes / 1048576)} MiB, the emulator's limit`,
+    );
+    return false;
+  }
+
+  /** Stops the index for good (until its design document changes): queries report `reason`. */
+  #fail(reason: string): void {
+    this.broken = reason;
+    for (const v of this.#viewList) v.rows = [];
+    this.#byDoc.clear();
+    this.#pending.clear();
+    this.#bytes = 0;
   }
 
   #logMapError(id: string, view: string, reason: string): void {

@@ -50,6 +50,11 @@ export interface ViewServiceExtraOptions extends ViewServiceOptions {
    * design document option, default 5000; 0 turns it off) pending changes (default 5000 ms).
    */
   autoUpdateIntervalMs?: number;
+  /**
+   * Approximate memory one design document's index may hold before it fails with an error
+   * instead of exhausting the process (default 256 MiB).
+   */
+  maxIndexBytes?: number;
 }
 
 /** The design document's `options.updateMinChanges`, as Couchbase reads it. */
@@ -61,7 +66,7 @@ function updateMinChanges(doc: unknown): number {
 
 class BucketViewService implements ViewService {
   readonly #source: ViewDataSource;
-  readonly #options: ViewServiceOptions;
+  readonly #options: ViewServiceExtraOptions;
   readonly #timeoutMs: number;
   readonly #docs = new Map<string, StoredDesignDoc>();
   readonly #indexes = new Map<string, DesignIndex>();
@@ -143,7 +148,7 @@ class BucketViewService implements ViewService {
       if (!stored) return { found: 'design_doc_missing' };
       let index = this.#indexes.get(key);
       if (!index) {
-        index = new DesignIndex(key, stored.views, this.#timeoutMs);
+        index = new DesignIndex(key, stored.views, this.#timeoutMs, this.#options.maxIndexBytes);
         this.#indexes.set(key, index);
       }
       const view = index.views.get(viewName);

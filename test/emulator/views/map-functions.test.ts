@@ -156,3 +156,23 @@ test('a function source that loops or is not a function fails the PUT', async (t
     reason: "Syntax error in the map function of the view `v': Invalid function: 42",
   });
 });
+
+test('an index that outgrows maxIndexBytes fails with an error instead of exhausting memory', async (t) => {
+  const capi = await startCapi({ maxIndexBytes: 200_000 });
+  t.teardown(() => capi.close());
+  for (let i = 0; i < 50; i++) capi.source.set(`d${i}`, { i });
+  await capi.putDesign('big', { views: { v: { map: 'function (doc) { emit(doc.i, new Array(10001).join("v")); }' } } });
+  await capi.putDesign('small', { views: { v: { map: 'function (doc) { emit(doc.i, null); }' } } });
+  const res = await capi.view('big', 'v');
+  t.is(res.status, 200);
+  t.deepEqual(res.body.rows, []);
+  t.regex(res.body.errors[0].reason, /index too large/);
+  t.is((await capi.view('small', 'v')).body.total_rows, 50);
+  // Growth through updates is caught too.
+  for (let i = 0; i < 300; i++) capi.source.set(`e${i}`, { i });
+  await capi.putDesign('grow', { views: { v: { map: 'function (doc) { emit(doc.i, doc.pad || null); }' } } });
+  t.is((await capi.view('grow', 'v')).body.total_rows, 350);
+  for (let i = 0; i < 50; i++) capi.source.set(`d${i}`, { i, pad: 'p'.repeat(10000) });
+  const grown = await capi.view('grow', 'v', { stale: 'false' });
+  t.regex(grown.body.errors[0].reason, /index too large/);
+});
