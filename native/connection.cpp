@@ -101,11 +101,13 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
 
   uv_prepare_init(loop_, &flush_prep_);
   uv_check_init(loop_, &deliver_check_);
+  uv_idle_init(loop_, &deliver_idle_);
   flush_prep_.data = this;
   deliver_check_.data = this;
+  deliver_idle_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t *>(&flush_prep_));
   uv_unref(reinterpret_cast<uv_handle_t *>(&deliver_check_));
-  handles_open_ = 2;
+  handles_open_ = 3;
   addon_->add(this);
   Ref();  // alive until close() completes (or the environment goes away)
 
@@ -170,10 +172,11 @@ Napi::Value Connection::connect(const Napi::CallbackInfo &info) {
   }
   on_connect_ = Napi::Persistent(info[0].As<Napi::Function>());
   lcb_STATUS rc = create_rc_;
-  if (rc == LCB_SUCCESS) rc = lcb_connect(instance_);
   if (rc == LCB_SUCCESS) {
-    state_ = State::Connecting;
-  } else {
+    state_ = State::Connecting;  // before lcb_connect: its bootstrap callback may run inside it
+    rc = lcb_connect(instance_);
+  }
+  if (rc != LCB_SUCCESS && state_ != State::Failed) {
     state_ = State::Failed;
     connect_rc_ = rc;
     if (create_detail_.empty()) create_detail_ = lcb_strerror_long(rc);
@@ -270,14 +273,20 @@ void Connection::untrack(uint32_t seq) {
 }
 
 void Connection::schedule_delivery() {
-  if (!uv_is_active(reinterpret_cast<uv_handle_t *>(&deliver_check_)) && !uv_is_closing(reinterpret_cast<uv_handle_t *>(&deliver_check_))) {
-    uv_check_start(&deliver_check_, check_cb);
-  }
+  auto *check = reinterpret_cast<uv_handle_t *>(&deliver_check_);
+  if (uv_is_active(check) || uv_is_closing(check)) return;
+  uv_check_start(&deliver_check_, check_cb);
+  // Responses that arrive outside the poll phase (timeouts fire from timers, the bootstrap
+  // callback may run inside lcb_connect) must not wait for the next I/O event.
+  uv_idle_start(&deliver_idle_, idle_cb);
 }
+
+void Connection::idle_cb(uv_idle_t *) {}
 
 void Connection::check_cb(uv_check_t *handle) {
   auto *conn = static_cast<Connection *>(handle->data);
   uv_check_stop(handle);
+  uv_idle_stop(&conn->deliver_idle_);
   conn->deliver_events();
 }
 
@@ -436,9 +445,9 @@ void Connection::destroy_cb(const void *cookie) {
 }
 
 void Connection::close_handles() {
-  uv_check_stop(&deliver_check_);
   uv_close(reinterpret_cast<uv_handle_t *>(&flush_prep_), handle_closed_cb);
   uv_close(reinterpret_cast<uv_handle_t *>(&deliver_check_), handle_closed_cb);
+  uv_close(reinterpret_cast<uv_handle_t *>(&deliver_idle_), handle_closed_cb);
 }
 
 void Connection::handle_closed_cb(uv_handle_t *handle) {

@@ -113,6 +113,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   static void destroy_cb(const void *cookie);
   static void prepare_cb(uv_prepare_t *handle);
   static void check_cb(uv_check_t *handle);
+  static void idle_cb(uv_idle_t *handle);
   static void handle_closed_cb(uv_handle_t *handle);
 
   Addon *addon_ = nullptr;
@@ -129,6 +130,9 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   uv_prepare_t flush_prep_;
   uv_check_t deliver_check_;
+  // Active (and referenced) only while a delivery is pending: it keeps poll from blocking
+  // and the loop alive until the check phase has handed the responses over.
+  uv_idle_t deliver_idle_;
 
   Napi::FunctionReference on_responses_;
   Napi::FunctionReference on_connect_;
