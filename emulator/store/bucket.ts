@@ -32,6 +32,8 @@ export interface BucketOptions {
 type MutationListener = (key: string, doc: ViewDocument | undefined) => void;
 
 let casSeed = BigInt(Date.now()) * 1_000_000n;
+/** Appended log bytes after which a compaction is considered. */
+const COMPACT_AFTER = 64 * 1024 * 1024;
 
 export class Bucket implements ViewDataSource {
   readonly name: string;
@@ -145,6 +147,10 @@ export class Bucket implements ViewDataSource {
     if (this.log) {
       if (item.deleted) this.log.delete(key);
       else this.log.set(toDisk(key, item));
+      if (this.log.written > this.compactAt && !this.compactScheduled) {
+        this.compactScheduled = true;
+        setImmediate(() => this.compactLog());
+      }
     }
     if (this.listeners.size) {
       const doc = item.deleted ? undefined : toViewDoc(key, item);
@@ -157,6 +163,33 @@ export class Bucket implements ViewDataSource {
         }
       }
     }
+  }
+
+  private compactScheduled = false;
+  private compactAt = COMPACT_AFTER;
+
+  /** Rewrites the data-dir log from the live documents once enough was appended. */
+  private compactLog(): void {
+    this.compactScheduled = false;
+    const log = this.log;
+    if (!log) return;
+    const now = this.clock.nowSeconds();
+    let live = 0;
+    const docs: DiskDoc[] = [];
+    for (const v of this.vbs) {
+      if (!v.active) continue;
+      for (const [key, item] of v.active.items) {
+        if (!item.live(now)) continue;
+        docs.push(toDisk(key, item));
+        live += item.value.length + key.length + 40;
+      }
+    }
+    if (log.written < 2 * live) {
+      this.compactAt = log.written + Math.max(COMPACT_AFTER, 2 * live);
+      return;
+    }
+    log.compact(docs);
+    this.compactAt = Math.max(COMPACT_AFTER, 2 * live);
   }
 
   private persistLater(vb: VBucket, copy: VbCopy, key: string, item: Item): void {

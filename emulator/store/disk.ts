@@ -127,6 +127,8 @@ export class BucketLog {
   private pending: Buffer[] = [];
   private scheduled = false;
   private closed = false;
+  /** Bytes appended since the last compaction. */
+  written = 0;
 
   private constructor(private readonly file: string, fd: number) {
     this.fd = fd;
@@ -155,6 +157,21 @@ export class BucketLog {
 
   flushAll(): void {
     this.push(encode(RecordType.Flush, undefined));
+  }
+
+  /**
+   * Rewrites the log as a snapshot of `docs` (write beside, fsync, rename over), then appends
+   * to the new file. A crash at any point leaves either the old log or the new one.
+   */
+  compact(docs: Iterable<DiskDoc>): void {
+    if (this.closed) return;
+    this.sync();
+    const parts: Buffer[] = [];
+    for (const d of docs) parts.push(encode(RecordType.Set, d));
+    writeFileAtomic(this.file, Buffer.concat(parts));
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(this.file, 'a');
+    this.written = 0;
   }
 
   /** Writes what is pending now (synchronously). */
@@ -186,6 +203,7 @@ export class BucketLog {
   private push(b: Buffer): void {
     if (this.closed) return;
     this.pending.push(b);
+    this.written += b.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {

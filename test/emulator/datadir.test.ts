@@ -44,6 +44,22 @@ test('log replay keeps exactly the complete records at every truncation point', 
   t.true(r.validLength < full.length);
 });
 
+test('log compaction keeps the live state and appends after it', (t) => {
+  const dir = tmp();
+  const file = path.join(dir, 'c.log');
+  const { log } = BucketLog.open(file);
+  for (let i = 0; i < 50; i++) log.set({ key: `k${i % 5}`, value: Buffer.from(`v${i}`), flags: 0, exp: 0, cas: BigInt(i + 1), datatype: 0, revSeqno: i });
+  log.sync();
+  const before = fs.statSync(file).size;
+  log.compact([{ key: 'k0', value: Buffer.from('v45'), flags: 0, exp: 0, cas: 46n, datatype: 0, revSeqno: 45 }]);
+  t.true(fs.statSync(file).size < before);
+  log.set({ key: 'k9', value: Buffer.from('later'), flags: 0, exp: 0, cas: 99n, datatype: 0, revSeqno: 1 });
+  log.close();
+  const r = replay(fs.readFileSync(file));
+  t.deepEqual([...r.docs.keys()], ['k0', 'k9']);
+  t.is(r.docs.get('k9')!.value.toString(), 'later');
+});
+
 test('in-process: documents, buckets and design docs survive a restart', async (t) => {
   const dir = tmp();
   let emu = await startEmulator({ dataDir: dir, nodes: 2, replicas: 1 });
