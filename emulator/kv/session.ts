@@ -147,6 +147,16 @@ export class Session implements FrameSink {
     if (!ok) this.socket.pause();
   }
 
+  /** Closes after the responses written so far have been sent (QUIT). */
+  end(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.framer.stop();
+    this.socket.end();
+    this.onClose?.(this);
+  }
+
   close(): void {
     if (this.closed) return;
     this.flush();

@@ -235,3 +235,11 @@ test('STAT answers a series ending in an empty key', async (t) => {
   t.true(names.includes('pid'));
   t.is(names[names.length - 1], '');
 });
+
+test('QUIT answers, then closes', async (t) => {
+  const c = await KvClient.open(emu.nodes[0].kv);
+  const r = await c.request({ opcode: 0x07 });
+  t.is(r.status, 0);
+  await c.closed;
+  t.pass();
+});

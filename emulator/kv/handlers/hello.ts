@@ -57,5 +57,5 @@ export function version(s: Session, r: Request): void {
 
 export function quit(s: Session, r: Request): void {
   if (r.opcode === 0x07) s.reply(r, Status.Success);
-  s.close();
+  s.end();
 }
