@@ -90,7 +90,6 @@ export const enum HelloFeature {
 export const SUPPORTED_FEATURES: ReadonlySet<number> = new Set([
   HelloFeature.TcpNodelay,
   HelloFeature.MutationSeqno,
-  HelloFeature.TcpDelay,
   HelloFeature.Xerror,
   HelloFeature.SelectBucket,
   HelloFeature.Json,
