@@ -2,12 +2,12 @@
  * The Couchbase connection class: connect/close, properties, and every key-value call.
  * @module
  */
-import { loadNative, type NativeAddon, type NativeConnection } from './binding.js';
+import { loadNative, NativeOp, type NativeAddon, type NativeConnection } from './binding.js';
 import { Batcher, MAX_OUTSTANDING, type Response } from './batcher.js';
 import {
   formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
 } from './connstr.js';
-import { CouchbaseError, LcbStatus, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
+import { CouchbaseError, LcbStatus, NotSupportedError, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
 import type { ItemCollection } from './items.js';
 import { counterOp } from './kv/counter.js';
 import {
@@ -100,6 +100,8 @@ export class Couchbase {
   #defaultFormat: number;
   /** What the operation builders (src/kv/*) see of this connection. */
   #ctx: KvContext;
+  /** memcached:// connections have no vBuckets: no locks, replicas, observe or durability. */
+  #memcached: boolean;
 
   private constructor(native: NativeConnection, addon: NativeAddon, spec: {
     bucket: string; connstr: string; timeout: number; quiet: boolean; defaultFormat: number;
@@ -115,6 +117,7 @@ export class Couchbase {
     this.quiet = spec.quiet;
     this.dataPassthrough = spec.dataPassthrough;
     this.#defaultFormat = spec.defaultFormat;
+    this.#memcached = spec.connstr.startsWith('memcached://');
     const self = this;
     this.#ctx = {
       get quiet() { return self.quiet; },
@@ -378,12 +381,29 @@ export class Couchbase {
     }
   }
 
+  /**
+   * memcached has no GET_LOCKED/UNLOCK (it drops the connection on them), no replicas and no
+   * observe: refuse such commands before they are sent.
+   */
+  #checkSupported(where: string, ops: KeyOp<Result>[]): void {
+    if (!this.#memcached) return;
+    for (const op of ops) {
+      const code = op.cmd.op;
+      const what = code === NativeOp.GetAndLock || code === NativeOp.Unlock ? 'locks'
+        : code === NativeOp.GetReplica ? 'replica reads'
+          : code === NativeOp.Observe ? 'observe'
+            : op.durability && (op.durability.persistTo > 0 || op.durability.replicateTo > 0) ? 'persistTo/replicateTo' : undefined;
+      if (what) throw new NotSupportedError(`${where}: ${what} are not supported on a memcached:// connection`, { key: op.key });
+    }
+  }
+
   /** A single-key Op. `build` validates and returns the key op (throws ArgumentError). */
   #single<R extends Result>(site: CallSite, where: string, build: () => KeyOp<R>): Op<R> {
     if (this.#closed) return failedOp(new ObjectDestroyedError(`${where}: the connection is closed`), site);
     let op: KeyOp<R>;
     try {
       op = build();
+      this.#checkSupported(where, [op]);
     } catch (error) {
       return failedOp(error, site);
     }
@@ -408,6 +428,7 @@ export class Couchbase {
     let ops: KeyOp<R>[];
     try {
       ops = build();
+      this.#checkSupported(where, ops);
       const seen = new Set<string>();
       for (const op of ops) {
         if (seen.has(op.key)) throw argError(`${where}: duplicate key ${JSON.stringify(op.key)} in one call`, op.key, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
@@ -768,6 +789,7 @@ export class Couchbase {
         cas: readCas(where, opts.cas),
       };
       if (o.persistTo === 0 && o.replicateTo === 0) throw argError(`${where}: give persistTo and/or replicateTo`, opts);
+      if (this.#memcached) throw new NotSupportedError(`${where}: durability is not supported on a memcached:// connection`);
       const seen = new Set<string>();
       targets = multiEntries(where, keys, false).map((e) => {
         this.#encodeKey(where, e.key);

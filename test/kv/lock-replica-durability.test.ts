@@ -1,5 +1,5 @@
 import {
-  DurabilityError, ObserveStatus, TemporaryFailError, NotFoundError, CouchbaseError,
+  DurabilityError, ObserveStatus, TemporaryFailError, NotFoundError, NotSupportedError,
 } from '../../src/index.js';
 import { freshKey, serverSuite } from '../helpers/harness.js';
 
@@ -58,12 +58,13 @@ emu.test('durability: persistTo/replicateTo, endure, impossible requirements', a
 }, 'durability');
 
 const mc = serverSuite('memcached');
-mc.test('observe, replica reads and locks fail with a typed error, never a crash', async (t, { cb }) => {
+mc.test('observe, replicas, locks and durability are NotSupportedError; the connection stays usable', async (t, { cb }) => {
   const k = freshKey();
   await cb.set(k, 1);
-  for (const op of [cb.observe(k), cb.getReplica(k), cb.lock(k), cb.endure(k, { persistTo: 1, timeout: 0.5 })]) {
-    const e = await t.throwsAsync(op);
-    t.true(e instanceof CouchbaseError, String(e));
-  }
+  const ops = [
+    cb.observe(k), cb.getReplica(k), cb.get(k, { replica: true }), cb.lock(k), cb.unlock(k, 5n), cb.lockMulti([k]),
+    cb.endure(k, { persistTo: 1, timeout: 0.5 }), cb.set(k, 2, { persistTo: 1 }), cb.delete(k, { replicateTo: 1 }),
+  ];
+  for (const op of ops) await t.throwsAsync(op, { instanceOf: NotSupportedError });
   t.is((await cb.get(k)).value, 1);
 });
