@@ -325,12 +325,14 @@ export class Cluster extends EventEmitter implements KvCluster {
     this.bump();
   }
 
-  async addNode(): Promise<number> {
+  /** Adds a node (new ports); it serves data after a rebalance, done here unless told not to. */
+  async addNode(rebalance = true): Promise<number> {
     const n = new EmuNode(this.nodes.length, this, this.capi);
     await n.start(0, 0);
     n.membership = 'added';
     this.nodes.push(n);
-    this.rebalance();
+    if (rebalance) this.rebalance();
+    else this.bump();
     return n.id;
   }
 

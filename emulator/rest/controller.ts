@@ -70,3 +70,10 @@ export function flushBucket(c: Cluster, _req: IncomingMessage, res: ServerRespon
   c.flush(name);
   res.writeHead(200).end();
 }
+
+/** `/controller/addNode`: every call adds a new emulated node (the hostname is not used); it joins on the next rebalance. */
+export async function addNode(c: Cluster, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await readBody(req);
+  const id = await c.addNode(false);
+  sendJson(res, 200, { otpNode: otpNode({ id, kv: c.nodes[id].kvPort, views: c.nodes[id].viewsPort }) });
+}

@@ -51,6 +51,7 @@ export class RestServer {
       ['POST', /^\/controller\/startGracefulFailover\/?$/, true, (q, s) => controller.failOver(c, q, s)],
       ['POST', /^\/controller\/rebalance\/?$/, true, (q, s) => controller.rebalance(c, q, s)],
       ['POST', /^\/controller\/ejectNode\/?$/, true, (q, s) => controller.ejectNode(c, q, s)],
+      ['POST', /^\/controller\/addNode\/?$/, true, (q, s) => controller.addNode(c, q, s)],
       ['GET', /^\/pools\/default\/rebalanceProgress\/?$/, false, (_q, s) => sendJson(s, 200, { status: 'none' })],
       ['GET', /^\/_emulator\/nodes\/?$/, true, (q, s) => nodes.getNodes(c, q, s)],
       ['POST', /^\/_emulator\/nodes\/?$/, true, (q, s) => nodes.addNode(c, q, s)],

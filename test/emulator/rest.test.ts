@@ -147,6 +147,16 @@ test.serial('add a node: vBuckets move, old owners answer NOT_MY_VBUCKET', async
   kv2.close();
 });
 
+test.serial('/controller/addNode then /controller/rebalance admits the node', async (t) => {
+  const before = emu.cluster.activeNodes().length;
+  const r = await fetch(emu.restUrl + '/controller/addNode', { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'hostname=127.0.0.1&user=Administrator&password=password' });
+  const { otpNode } = (await r.json()) as { otpNode: string };
+  t.regex(otpNode, /^n_\d+@127\.0\.0\.1$/);
+  t.is(emu.cluster.activeNodes().length, before);
+  t.is(await post('/controller/rebalance', { knownNodes: '', ejectedNodes: '' }), 200);
+  t.is(emu.cluster.activeNodes().length, before + 1);
+});
+
 test.serial('control API: nodes stop/start, delays, clock, inject, bucket create/flush/delete', async (t) => {
   const nodes = await get('/_emulator/nodes');
   t.true(nodes.json.length >= 3);
