@@ -243,3 +243,31 @@ test('QUIT answers, then closes', async (t) => {
   await c.closed;
   t.pass();
 });
+
+test('handle(duplex) serves a stream without TCP', async (t) => {
+  const { Duplex } = await import('node:stream');
+  const { encodeRequest, decodeResponse } = await import('../../emulator/testing/kv-client.js');
+  class Side extends Duplex {
+    other!: Side;
+    _read(): void {}
+    _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+      this.other.push(chunk);
+      cb();
+    }
+  }
+  const a = new Side();
+  const b = new Side();
+  a.other = b;
+  b.other = a;
+  emu.cluster.nodes[0].kv.handle(b);
+  const got = new Promise<Buffer>((resolve) => a.once('data', resolve));
+  a.write(Buffer.concat([encodeRequest({ opcode: 0x0a }, 7), encodeRequest({ opcode: 0x0b }, 8)]));
+  const data = await got;
+  const first = decodeResponse(data);
+  t.is(first.opaque, 7);
+  t.is(first.status, 0);
+  const second = decodeResponse(data.subarray(24 + data.readUInt32BE(8)));
+  t.is(second.opaque, 8);
+  t.regex(second.value.toString(), /^\d+\.\d+\.\d+/);
+  a.destroy();
+});
