@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { Framer, type FrameSink } from './framer.js';
 import { Output, Request } from './packet.js';
-import { HEADER_LEN, HOSTILE_BODY_LEN, MAX_BODY_LEN, Status } from './opcodes.js';
+import { HOSTILE_BODY_LEN, MAX_BODY_LEN, Status } from './opcodes.js';
 import type { Bucket } from '../store/bucket.js';
 import type { ScramServer } from './sasl/scram.js';
 import { dispatch } from './dispatch.js';
@@ -167,4 +167,3 @@ export class Session implements FrameSink {
   }
 }
 
-export { HEADER_LEN };

@@ -187,19 +187,30 @@ function observeState(r: { value: Buffer }): number {
 }
 
 test.serial('OBSERVE reports replication and persistence truthfully under delays', async (t) => {
-  await emu.setDelays({ replicationMs: 300, persistenceMs: 600 });
+  await emu.setDelays({ replicationMs: 400, persistenceMs: 800 });
   try {
     const k = key();
+    const t0 = Date.now();
     const s = await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'x' });
     const active = await kv.node(kv.owner(k));
     const replica = await kv.node(kv.owner(k, 1));
     const a1 = await active.request({ opcode: 0x92, value: observeBody(k) });
     const r1 = await replica.request({ opcode: 0x92, value: observeBody(k) });
-    t.is(observeState(a1), 0x00);
-    t.is(observeState(r1), 0x80);
-    await new Promise((res) => setTimeout(res, 1100));
-    const a2 = await active.request({ opcode: 0x92, value: observeBody(k) });
-    const r2 = await replica.request({ opcode: 0x92, value: observeBody(k) });
+    if (Date.now() - t0 < 400) {
+      // Still inside the replication delay: the active copy is not persisted, the replica has nothing.
+      t.is(observeState(a1), 0x00);
+      t.is(observeState(r1), 0x80);
+    }
+    // Poll until both copies report persisted (observe-based durability waits the same way).
+    let a2 = a1;
+    let r2 = r1;
+    for (let i = 0; i < 200 && (observeState(a2) !== 0x01 || observeState(r2) !== 0x01); i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      a2 = await active.request({ opcode: 0x92, value: observeBody(k) });
+      r2 = await replica.request({ opcode: 0x92, value: observeBody(k) });
+      // States only move forward: not found -> found -> persisted.
+      t.true([0x80, 0x00, 0x01].includes(observeState(r2)));
+    }
     t.is(observeState(a2), 0x01);
     t.is(observeState(r2), 0x01);
     t.is(r2.value.readBigUInt64BE(4 + Buffer.byteLength(k) + 1), s.cas);
@@ -210,7 +221,9 @@ test.serial('OBSERVE reports replication and persistence truthfully under delays
     body.writeBigUInt64BE(uuid);
     const os = await active.request({ opcode: 0x91, vbucket: vb, value: body });
     t.is(os.status, 0);
+    t.is(os.value[0], 0);
     t.true(os.value.readBigUInt64BE(11) >= 1n);
+    t.true(os.value.readBigUInt64BE(19) >= os.value.readBigUInt64BE(11));
   } finally {
     await emu.setDelays({ replicationMs: 0, persistenceMs: 0 });
   }
