@@ -7,7 +7,7 @@ import { Batcher, MAX_OUTSTANDING, type Response } from './batcher.js';
 import {
   formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
 } from './connstr.js';
-import { CouchbaseError, LcbStatus, NotSupportedError, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
+import { ArgumentError, ConnectError, CouchbaseError, LcbStatus, NotSupportedError, ValueFormatError, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
 import type { ItemCollection } from './items.js';
 import { counterOp } from './kv/counter.js';
 import {
@@ -138,7 +138,8 @@ export class Couchbase {
     try {
       return await Couchbase.#connect(typeof options === 'string' ? { connectionString: options } : options);
     } catch (error) {
-      throw error instanceof CouchbaseError ? site.apply(error) : error;
+      throw site.apply(error instanceof CouchbaseError ? error
+        : new ConnectError(`connect failed: ${(error as Error)?.message ?? String(error)}`, { innerCause: error }));
     }
   }
 
@@ -282,17 +283,32 @@ export class Couchbase {
 
   #encodeKey(where: string, key: unknown): Buffer {
     checkKey(where, key);
-    const k = this.#transcoder.encodeKey(key);
+    let k: unknown;
+    try {
+      k = this.#transcoder.encodeKey(key);
+    } catch (error) {
+      if (error instanceof CouchbaseError) throw error;
+      throw new ArgumentError(`${where}: transcoder.encodeKey failed: ${(error as Error)?.message ?? error}`, { key, innerCause: error });
+    }
     if (!Buffer.isBuffer(k)) throw argError(`${where}: transcoder.encodeKey must return a Buffer`, key);
     checkKey(where, key, k);
     return k;
   }
 
   #encodeValue(value: unknown, format: number): [Buffer, number] {
-    const [bytes, flags] = this.#transcoder.encodeValue(value, format);
-    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from((bytes as Uint8Array).buffer, (bytes as Uint8Array).byteOffset, (bytes as Uint8Array).byteLength);
-    if (typeof flags !== 'number' || !Number.isInteger(flags)) throw argError('transcoder.encodeValue must return [bytes, flags]', flags);
-    return [buf, flags >>> 0];
+    let out: unknown;
+    try {
+      out = this.#transcoder.encodeValue(value, format);
+    } catch (error) {
+      if (error instanceof CouchbaseError) throw error;
+      throw new ValueFormatError(`transcoder.encodeValue failed: ${(error as Error)?.message ?? error}`, { innerCause: error, objextra: value });
+    }
+    if (!Array.isArray(out) || out.length !== 2 || !(out[0] instanceof Uint8Array) || typeof out[1] !== 'number' || !Number.isInteger(out[1])) {
+      throw new ValueFormatError('transcoder.encodeValue must return [Buffer | Uint8Array, integer flags]', { objextra: out });
+    }
+    const bytes = out[0] as Uint8Array;
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return [buf, (out[1] as number) >>> 0];
   }
 
   #decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
@@ -405,7 +421,7 @@ export class Couchbase {
       op = build();
       this.#checkSupported(where, [op]);
     } catch (error) {
-      return failedOp(error, site);
+      return failedOp(asCouchbaseError(where, error), site);
     }
     return new Op<R>((subscriber) => {
       if (this.#closed) {
@@ -435,7 +451,7 @@ export class Couchbase {
         seen.add(op.key);
       }
     } catch (error) {
-      return failedOp(error, site);
+      return failedOp(asCouchbaseError(where, error), site);
     }
     return new Op<MultiResult<R>>((subscriber) => {
       if (this.#closed) {
@@ -799,7 +815,7 @@ export class Couchbase {
         return { key: e.key, cas };
       });
     } catch (error) {
-      return failedOp(error, site);
+      return failedOp(asCouchbaseError(where, error), site);
     }
     return new Op<MultiResult<OperationResult>>((subscriber) => {
       const mr = new MultiResult<OperationResult>();
@@ -833,6 +849,12 @@ export class Couchbase {
   }
 }
 
+
+/** Any exception from validating user input becomes an ArgumentError (e.g. a throwing getter or Proxy). */
+function asCouchbaseError(where: string, error: unknown): CouchbaseError {
+  if (error instanceof CouchbaseError) return error;
+  return new ArgumentError(`${where}: invalid input: ${(error as Error)?.message ?? String(error)}`, { innerCause: error });
+}
 
 /** Same as {@link Couchbase.connect}. */
 export function connect(options: ConnectOptions | string = {}): Promise<Couchbase> {

@@ -45,10 +45,6 @@ export function multiEntries(where: string, input: unknown, valued: boolean): Mu
     for (const [k, v] of input) out.push({ key: k, v });
     return out;
   }
-  if (isPlainObject(input)) {
-    for (const k of Object.keys(input)) out.push({ key: k, v: input[k] });
-    return out;
-  }
   if (input !== null && typeof input === 'object' && Symbol.iterator in input) {
     for (const e of input as Iterable<unknown>) {
       if (valued) {
@@ -58,6 +54,10 @@ export function multiEntries(where: string, input: unknown, valued: boolean): Mu
         out.push({ key: e as string, v: undefined });
       }
     }
+    return out;
+  }
+  if (isPlainObject(input)) {
+    for (const k of Object.keys(input)) out.push({ key: k, v: input[k] });
     return out;
   }
   throw argError(`${where}: expected ${valued ? 'a Record/Map of key → value' : 'an iterable of keys'} or an item collection, got ${input === null ? 'null' : typeof input}`, input);
