@@ -23,21 +23,21 @@ async function stillServing(t: { is(a: unknown, b: unknown): void }): Promise<vo
   t.is(r.status, 200);
 }
 
-function rawExchange(port: number, data: Buffer | string, ms = 300): Promise<{ data: Buffer; closed: boolean }> {
+/** Sends bytes on a fresh connection; resolves when the server closes it, or after `ms`. */
+function rawExchange(port: number, data: Buffer | string, ms = 3000): Promise<{ data: Buffer; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    let closed = false;
-    s.on('data', (c) => chunks.push(c));
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      closed = true;
-    });
-    s.on('connect', () => s.write(data));
-    setTimeout(() => {
+    const done = (closed: boolean): void => {
+      clearTimeout(timer);
       s.destroy();
       resolve({ data: Buffer.concat(chunks), closed });
-    }, ms);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', () => undefined);
+    s.on('close', () => done(true));
+    s.on('connect', () => s.write(data));
   });
 }
 
