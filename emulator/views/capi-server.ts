@@ -30,6 +30,8 @@ import { viewEngineOf } from './view-service.js';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Response bytes gathered before a write. */
 const CHUNK_BYTES = 64 * 1024;
+/** Longest stretch of row production without a turn of the event loop (ms). */
+const SLICE_MS = 50;
 
 class HttpError extends Error {
   constructor(
@@ -216,7 +218,7 @@ async function viewQuery(
   const engine = viewEngineOf(service);
   if (!engine) throw new HttpError(500, 'unknown_error', 'views engine unavailable for this bucket');
   const ddocId = `_design/${designDocName(ddocName)}`;
-  const opened = engine.openView(ddocName, viewName);
+  const opened = await engine.openView(ddocName, viewName);
   if (opened.found === 'design_doc_missing') {
     throw new HttpError(404, 'not_found', `Design document \`${ddocId}\` missing in database \`${bucketName}/master\`.`);
   }
@@ -230,7 +232,7 @@ async function viewQuery(
   const { index, view } = opened;
   const type = viewTypeOf(view.reducer !== undefined, params);
   const q = parseViewQuery(params, keys as unknown[] | undefined, type);
-  const after = engine.refresh(index, q.stale);
+  const after = await engine.refresh(index, q.stale);
   // The snapshot: row arrays are replaced on update, never changed in place.
   const rows = index.broken === undefined ? view.rows : [];
   if (after) setImmediate(after);
@@ -253,8 +255,16 @@ async function viewQuery(
   res.on('close', () => {
     closed = true;
   });
+  let slice = performance.now();
+  let count = 0;
   for (const item of source) {
     if (closed) return;
+    // Custom reduces can be slow: give the event loop a turn now and then.
+    if ((++count & 255) === 0 && performance.now() - slice > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+      if (closed) return;
+    }
     if (typeof item !== 'string') {
       errors.push(item.error);
       continue;

@@ -55,6 +55,8 @@ const MAP_ERROR_LOG = 50;
 /** Documents handed to the sandbox per call while building. */
 const MAP_BATCH = 1000;
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function compareRows(a: IndexRow, b: IndexRow): number {
   return collate(a.key, b.key) || compareDocIds(a.id, b.id);
 }
@@ -119,6 +121,10 @@ export class DesignIndex {
   readonly #maxBytes: number;
   /** Approximate memory held by the rows of all views. */
   #bytes = 0;
+  /** The first build, once started. */
+  #build: Promise<void> | undefined;
+  /** Tail of the chain that runs builds and updates one at a time. */
+  #work: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -152,38 +158,57 @@ export class DesignIndex {
     if (this.built && this.broken === undefined) this.#pending.set(id, doc);
   }
 
-  /** Builds from scratch over every live document. */
-  build(docs: Iterable<ViewDocument>, seqno: number): void {
-    this.built = true;
-    this.#pending.clear();
-    const perView: IndexRow[][] = this.#viewList.map(() => []);
-    let batch: ViewDocument[] = [];
-    const flush = () => {
-      const mapped = this.#mapDocs(batch);
-      if (mapped) {
-        for (const [id, rows] of mapped) {
-          this.#byDoc.set(id, rows);
-          this.#bytes += rowsBytes(rows);
-          for (let v = 0; v < rows.length; v++) for (const r of rows[v]) perView[v].push(r);
+  /**
+   * Builds the index on first use (concurrent callers share the build). `docs` is read once,
+   * up front; mutations arriving while the build runs are queued and applied by the next update.
+   */
+  ensureBuilt(docs: () => Iterable<ViewDocument>, seqno: () => number): Promise<void> {
+    if (!this.#build) {
+      this.built = true; // from here on, mutations are queued
+      this.#pending.clear();
+      const build = this.#exclusive(() => this.#runBuild([...docs()], seqno()));
+      this.#build = build;
+      build.catch(() => {
+        if (this.#build === build) {
+          this.#build = undefined;
+          this.built = false;
         }
-        this.#checkSize();
-      }
-      batch = [];
-    };
-    for (const doc of docs) {
-      if (this.broken !== undefined) break;
-      batch.push(doc);
-      if (batch.length >= MAP_BATCH) flush();
+      });
     }
-    if (batch.length > 0 && this.broken === undefined) flush();
+    return this.#build;
+  }
+
+  /** Applies pending mutations (stale=false, update_after, the automatic updater), in turn. */
+  update(seqno: () => number): Promise<void> {
+    return this.#exclusive(() => this.#runUpdate(seqno()));
+  }
+
+  /** Runs `fn` after every earlier build or update of this index has finished. */
+  #exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.#work.then(fn);
+    this.#work = run.catch(() => undefined);
+    return run;
+  }
+
+  async #runBuild(all: ViewDocument[], seqno: number): Promise<void> {
+    const perView: IndexRow[][] = this.#viewList.map(() => []);
+    for (let i = 0; i < all.length && this.broken === undefined; i += MAP_BATCH) {
+      const mapped = await this.#mapDocs(all.slice(i, i + MAP_BATCH));
+      if (!mapped) break;
+      for (const [id, rows] of mapped) {
+        this.#byDoc.set(id, rows);
+        this.#bytes += rowsBytes(rows);
+        for (let v = 0; v < rows.length; v++) for (const r of rows[v]) perView[v].push(r);
+      }
+      if (!this.#checkSize()) break;
+    }
     for (let v = 0; v < this.#viewList.length; v++) {
       this.#viewList[v].rows = this.broken === undefined ? perView[v].sort(compareRows) : [];
     }
     this.updateSeq = seqno;
   }
 
-  /** Applies pending mutations (stale=false, or after an update_after query). */
-  update(seqno: number): void {
+  async #runUpdate(seqno: number): Promise<void> {
     if (this.broken !== undefined) return;
     if (this.#pending.size === 0) {
       this.updateSeq = Math.max(this.updateSeq, seqno);
@@ -195,7 +220,7 @@ export class DesignIndex {
     for (const [, doc] of changes) if (doc !== undefined) live.push(doc);
     const mapped = new Map<string, IndexRow[][]>();
     for (let i = 0; i < live.length; i += MAP_BATCH) {
-      const part = this.#mapDocs(live.slice(i, i + MAP_BATCH));
+      const part = await this.#mapDocs(live.slice(i, i + MAP_BATCH));
       if (!part) return;
       for (const [id, rows] of part) mapped.set(id, rows);
     }
@@ -230,15 +255,20 @@ export class DesignIndex {
     this.updateSeq = seqno;
   }
 
-  /** Maps documents; returns rows per document per view, or undefined once broken. */
-  #mapDocs(docs: readonly ViewDocument[]): Map<string, IndexRow[][]> | undefined {
+  /**
+   * Maps documents, a slice at a time with a turn of the event loop in between, so that a long
+   * build never stalls the emulator. Returns rows per document per view, or undefined once broken.
+   */
+  async #mapDocs(docs: readonly ViewDocument[]): Promise<Map<string, IndexRow[][]> | undefined> {
     const n = this.#viewList.length;
     const out = new Map<string, IndexRow[][]>();
     if (docs.length === 0 || n === 0) return out;
     const ids = docs.map((d) => d.id);
     let results: MapResult[];
     try {
-      results = this.#sandbox.map(docs.map(toMapInput), ids);
+      const run = this.#sandbox.mapBegin(docs.map(toMapInput), ids);
+      while (!run.step()) await yieldToEventLoop();
+      results = run.results();
     } catch (e) {
       if (!(e instanceof SandboxTimeoutError)) throw e;
       const where = e.cause as { doc?: string; map?: number } | undefined;
@@ -249,6 +279,7 @@ export class DesignIndex {
       );
       return undefined;
     }
+    if (this.broken !== undefined) return undefined;
     for (let d = 0; d < docs.length; d++) {
       const id = ids[d];
       let perView: IndexRow[][] | undefined;

@@ -56,7 +56,7 @@ const PRELUDE = `(function (global) {
   var parse = JSON.parse, stringify = JSON.stringify, now = Date.now;
   var MAX_KEY = ${MAX_EMIT_KEY_BYTES}, MAX_KV = ${MAX_EMIT_BYTES_PER_DOC};
   var maps = [], reduces = [];
-  var input = null, output = null, pos = 0, current = -1, sink = null, emitted = 0;
+  var input = null, output = null, pos = 0, current = -1, sink = null, emitted = 0, reduceInput = null;
 
   function utf8Length(s) {
     var n = 0;
@@ -128,6 +128,7 @@ const PRELUDE = `(function (global) {
     addMap: function (fn) { maps.push(fn); return maps.length - 1; },
     addReduce: function (fn) { reduces.push(fn); return reduces.length - 1; },
     setInput: function (value) { input = value; output = []; pos = 0; current = -1; sink = null; },
+    setReduceInput: function (value) { reduceInput = value; },
     setBudget: function (ms) { input.budget = ms; },
     seek: function (at) { pos = at; },
     position: function () { return pos; },
@@ -164,10 +165,11 @@ const PRELUDE = `(function (global) {
       }
       return pos;
     },
-    // Runs reduce function input.fn; returns "=" + JSON text, or "!" + error message.
+    // Runs reduce function reduceInput.fn; returns "=" + JSON text, or "!" + error message.
     reduce: function () {
+      var r = reduceInput;
       try {
-        var result = reduces[input.fn](parse(input.keys), parse(input.values), input.rereduce);
+        var result = reduces[r.fn](parse(r.keys), parse(r.values), r.rereduce);
         var text = stringify(result);
         return '=' + (text === undefined ? 'null' : text);
       } catch (e) {
@@ -186,6 +188,7 @@ interface Driver {
   addMap(fn: unknown): number;
   addReduce(fn: unknown): number;
   setInput(value: unknown): void;
+  setReduceInput(value: unknown): void;
   setBudget(ms: number): void;
   seek(at: number): void;
   position(): number;
@@ -201,6 +204,13 @@ const reduceScript = new vm.Script(`${DRIVER}.reduce()`, { filename: 'couchbase-
 /** Normalises a function source the way it is compiled: one parenthesised expression. */
 function wrapSource(source: string): string {
   return `(${source.replace(/[\s;]+$/, '')}\n)`;
+}
+
+/** An incremental map over a batch of documents (see Sandbox.mapBegin). */
+export interface MapRun {
+  /** Runs one slice; true once every document is mapped. Throws SandboxTimeoutError. */
+  step(): boolean;
+  results(): MapResult[];
 }
 
 /** The sandbox of one design document. */
@@ -250,26 +260,35 @@ export class Sandbox {
     return value;
   }
 
+  /** Time one map slice may take before it hands control back (it stops between documents). */
+  get #sliceMs(): number {
+    return Math.min(this.#timeoutMs, 50);
+  }
+
   /**
-   * Maps documents with every map function. Results are indexed [doc * mapCount + map].
-   * Throws SandboxTimeoutError naming the document and function that ran too long.
+   * Starts mapping documents with every map function; `step()` the returned run until it says
+   * done (yielding to the event loop in between keeps the process responsive), then read
+   * `results()`, indexed [doc * mapCount + map]. One run at a time per sandbox.
    */
-  map(docs: MapInput[], ids: string[]): MapResult[] {
-    const n = this.#maps;
+  mapBegin(docs: MapInput[], ids: string[]): MapRun {
     const driver = this.#driver;
-    driver.setInput({ docs, budget: this.#timeoutMs });
+    driver.setInput({ docs, budget: this.#sliceMs });
     let retried = -1;
-    while (driver.position() < docs.length) {
+    let finished = false;
+    const step = (): boolean => {
+      if (finished) return true;
       const at = driver.position();
+      if (at >= docs.length) return (finished = true);
       let fn = -1;
       try {
-        // A slice stops taking documents once past the budget, so only a single call running
-        // past budget hits the hard limit. The document is then retried alone, with more time,
-        // so that a stall of the whole process (GC, a loaded machine) is not taken for a loop.
+        // A slice stops taking documents once past its budget, so only a single call running
+        // past the time limit hits the hard limit. The document is then retried alone, with
+        // more time, so that a stall of the whole process (GC, a loaded machine) is not taken
+        // for a loop.
         mapSliceScript.runInContext(this.#context, {
-          timeout: retried === at ? this.#retryTimeoutMs : this.#timeoutMs * 2,
+          timeout: retried === at ? this.#retryTimeoutMs : this.#timeoutMs + this.#sliceMs,
         });
-        if (retried === at) driver.setBudget(this.#timeoutMs);
+        if (retried === at) driver.setBudget(this.#sliceMs);
       } catch (e) {
         fn = driver.current();
         // The document in progress, or (no map function running: the time ran out in
@@ -279,25 +298,39 @@ export class Sandbox {
           driver.seek(culprit);
           retried = culprit;
           driver.setBudget(-1);
-          continue;
+          return false;
         }
+        finished = true;
+        driver.setInput(null);
         const reason = isTimeout(e) ? 'timeout' : describeOutside(e);
         throw new SandboxTimeoutError(reason, { cause: { doc: ids[culprit], map: fn } });
       }
-    }
-    const raw = driver.output();
-    const results: MapResult[] = new Array(docs.length * n);
-    for (let i = 0; i < results.length; i++) {
-      const r = raw[i];
-      if (typeof r === 'string') results[i] = r;
-      else if (Array.isArray(r)) {
-        const flat = new Array<string>(r.length);
-        for (let j = 0; j < r.length; j++) flat[j] = String(r[j]);
-        results[i] = flat;
-      } else results[i] = 'runtime error';
-    }
-    driver.setInput(null);
-    return results;
+      return (finished = driver.position() >= docs.length);
+    };
+    const results = (): MapResult[] => {
+      const n = this.#maps;
+      const raw = driver.output();
+      const out: MapResult[] = new Array(docs.length * n);
+      for (let i = 0; i < out.length; i++) {
+        const r = raw[i];
+        if (typeof r === 'string') out[i] = r;
+        else if (Array.isArray(r)) {
+          const flat = new Array<string>(r.length);
+          for (let j = 0; j < r.length; j++) flat[j] = String(r[j]);
+          out[i] = flat;
+        } else out[i] = 'runtime error';
+      }
+      driver.setInput(null);
+      return out;
+    };
+    return { step, results };
+  }
+
+  /** Maps documents synchronously (mapBegin, stepped to the end). */
+  map(docs: MapInput[], ids: string[]): MapResult[] {
+    const run = this.mapBegin(docs, ids);
+    while (!run.step());
+    return run.results();
   }
 
   /**
@@ -307,7 +340,7 @@ export class Sandbox {
   reduce(fn: number, keys: string, values: string, rereduce: boolean): string {
     let out: unknown;
     for (const timeout of [this.#timeoutMs, this.#retryTimeoutMs]) {
-      this.#driver.setInput({ fn, keys, values, rereduce });
+      this.#driver.setReduceInput({ fn, keys, values, rereduce });
       try {
         out = reduceScript.runInContext(this.#context, { timeout });
         break;
@@ -315,7 +348,7 @@ export class Sandbox {
         if (!isTimeout(e)) throw new Error(describeOutside(e));
         if (timeout === this.#retryTimeoutMs) throw new SandboxTimeoutError('timeout');
       } finally {
-        this.#driver.setInput(null);
+        this.#driver.setReduceInput(null);
       }
     }
     if (typeof out !== 'string') throw new Error('runtime error');

@@ -24,13 +24,13 @@ export type OpenViewResult =
   | { found: 'view'; index: DesignIndex; view: ViewState };
 
 export interface ViewEngine {
-  /** Looks a view up, building its design document's index on first use. */
-  openView(designDoc: string, view: string): OpenViewResult;
+  /** Looks a view up (its design document's index is created, not built). */
+  openView(designDoc: string, view: string): Promise<OpenViewResult>;
   /**
-   * Brings the index up to date as `stale` asks. Returns work to run once the answer has been
-   * produced from the current rows (update_after), if any.
+   * Builds the index on first use, then brings it up to date as `stale` asks. Returns work to run
+   * once the answer has been produced from the current rows (update_after), if any.
    */
-  refresh(index: DesignIndex, stale: Stale): (() => void) | undefined;
+  refresh(index: DesignIndex, stale: Stale): Promise<(() => void) | undefined>;
 }
 
 interface StoredDesignDoc {
@@ -99,7 +99,7 @@ class BucketViewService implements ViewService {
   #autoUpdate(): void {
     for (const [name, index] of this.#indexes) {
       const min = updateMinChanges(this.#docs.get(name)?.doc);
-      if (min > 0 && index.pending >= min) index.update(this.#source.seqno());
+      if (min > 0 && index.pending >= min) index.update(this.#seqno).catch(() => undefined);
     }
   }
 
@@ -141,8 +141,11 @@ class BucketViewService implements ViewService {
     this.#indexes.clear();
   }
 
+  readonly #seqno = () => this.#source.seqno();
+  readonly #documents = () => this.#source.documents();
+
   readonly [VIEW_ENGINE]: ViewEngine = {
-    openView: (designDoc, viewName) => {
+    openView: async (designDoc, viewName) => {
       const key = designDocName(designDoc);
       const stored = this.#docs.get(key);
       if (!stored) return { found: 'design_doc_missing' };
@@ -153,17 +156,17 @@ class BucketViewService implements ViewService {
       }
       const view = index.views.get(viewName);
       if (!view) return { found: 'view_missing' };
-      if (!index.built) index.build(this.#source.documents(), this.#source.seqno());
       return { found: 'view', index, view };
     },
-    refresh: (index, stale) => {
+    refresh: async (index, stale) => {
+      await index.ensureBuilt(this.#documents, this.#seqno);
       if (stale === 'false') {
-        index.update(this.#source.seqno());
+        await index.update(this.#seqno);
         return undefined;
       }
       if (stale === 'update_after' && index.pending > 0) {
         return () => {
-          if (this.#indexes.get(index.name) === index) index.update(this.#source.seqno());
+          if (this.#indexes.get(index.name) === index) index.update(this.#seqno).catch(() => undefined);
         };
       }
       return undefined;

@@ -123,3 +123,37 @@ test('the automatic updater applies pending changes once updateMinChanges pile u
   t.deepEqual(idsOf((await capi.view('auto', 'all', { stale: 'ok' })).body), ['a', 'b', 'c', 'd']);
   t.deepEqual(idsOf((await capi.view('manual', 'all', { stale: 'ok' })).body), ['a'], 'updateMinChanges 0: never');
 });
+
+test('a slow build keeps the event loop turning; queries and mutations during it are consistent', async (t) => {
+  const capi = await startCapi();
+  t.teardown(() => capi.close());
+  for (let i = 0; i < 150; i++) capi.source.set(`s${String(i).padStart(3, '0')}`, { n: i });
+  // About 4 ms per document: a 600 ms build.
+  await capi.putDesign('slow', {
+    views: { v: { map: 'function (doc, meta) { var end = Date.now() + 4; while (Date.now() < end) {} emit(doc.n, null); }' } },
+  });
+  let ticks = 0;
+  let last = performance.now();
+  let maxGap = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 5);
+  const first = capi.view('slow', 'v', { stale: 'ok' });
+  const second = capi.view('slow', 'v', { stale: 'ok' });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  capi.source.set('s000', { n: 1000 }); // during the build
+  capi.source.delete('s001');
+  const [a, b] = await Promise.all([first, second]);
+  clearInterval(timer);
+  t.log(`timer ran ${ticks} times during the build, longest gap ${maxGap.toFixed(0)} ms`);
+  t.true(ticks >= 5);
+  t.true(maxGap < 400, `longest stall ${maxGap} ms (the build alone takes ~600 ms)`);
+  t.is(a.body.total_rows, 150);
+  t.deepEqual(a.body, b.body);
+  const fresh = await capi.view('slow', 'v', { stale: 'false' });
+  t.is(fresh.body.total_rows, 149);
+  t.deepEqual(fresh.body.rows.at(-1), { id: 's000', key: 1000, value: null });
+});
