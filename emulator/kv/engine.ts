@@ -97,9 +97,12 @@ export function remove(cur: Item | undefined, cas: bigint, c: EngineClock): Item
   return tombstone(live, c);
 }
 
-/** The deleted state that replaces an item (delete or expiry). */
+/**
+ * The deleted state that replaces an item (delete or expiry). As in kv_engine, a tombstone's
+ * expiry field holds its deletion time (the metadata purger's clock).
+ */
 export function tombstone(cur: Item, c: EngineClock): Item {
-  return new Item(EMPTY, 0, 0, c.nextCas(), 0, cur.revSeqno + 1, 0, true);
+  return new Item(EMPTY, 0, c.nowSec, c.nextCas(), 0, cur.revSeqno + 1, 0, true);
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -34,6 +34,8 @@ type MutationListener = (key: string, doc: ViewDocument | undefined) => void;
 let casSeed = BigInt(Date.now()) * 1_000_000n;
 /** Appended log bytes after which a compaction is considered. */
 const COMPACT_AFTER = 64 * 1024 * 1024;
+/** Age (emulator clock seconds) after which persisted tombstones are purged. */
+const TOMBSTONE_PURGE_S = 300;
 
 export class Bucket implements ViewDataSource {
   readonly name: string;
@@ -242,12 +244,31 @@ export class Bucket implements ViewDataSource {
       const a = v.active;
       if (!a) continue;
       for (const [key, item] of a.items) {
-        if (item.deleted || item.exp === 0) continue;
-        if (item.exp <= ctx.nowSec) this.commit(v, key, tombstone(item, ctx));
-        else any = true;
+        if (item.exp === 0) continue;
+        if (item.deleted) {
+          // Metadata purge: tombstones persisted everywhere and old enough disappear.
+          if (item.exp + TOMBSTONE_PURGE_S <= ctx.nowSec && this.purgeable(v, key)) {
+            for (const c of v.copies.values()) c.items.delete(key);
+          } else {
+            any = true;
+          }
+        } else if (item.exp <= ctx.nowSec) {
+          this.commit(v, key, tombstone(item, ctx));
+          any = true;
+        } else {
+          any = true;
+        }
       }
     }
     this.hasExpiry = any;
+  }
+
+  private purgeable(v: VBucket, key: string): boolean {
+    for (const c of v.copies.values()) {
+      const it = c.items.get(key);
+      if (it !== undefined && (!it.deleted || !it.persisted)) return false;
+    }
+    return true;
   }
 
   /** Live documents in active copies. */

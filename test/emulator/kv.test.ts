@@ -284,3 +284,14 @@ test('handle(duplex) serves a stream without TCP', async (t) => {
   t.regex(second.value.toString(), /^\d+\.\d+\.\d+/);
   a.destroy();
 });
+
+test.serial('tombstones are purged once persisted everywhere and old enough', async (t) => {
+  const k = key();
+  await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'x' });
+  await kv.request({ opcode: 0x04, key: k });
+  t.is((await kv.request({ opcode: 0xa0, key: k })).extras.readUInt32BE(0), 1);
+  await emu.advanceClock(301);
+  t.is((await kv.request({ opcode: 0xa0, key: k })).status, 0x01);
+  // The key can be created again.
+  t.is((await kv.request({ opcode: 0x02, key: k, extras: setExtras(), value: 'y' })).status, 0);
+});
