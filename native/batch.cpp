@@ -226,7 +226,13 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
     cmd.aux = b.aux[i];
     key_start = b.key_end[i];
     value_start = b.value_end[i];
-    lcb_STATUS rc = schedule(instance_, cmd);
+    lcb_STATUS rc;
+    if (ketama_ && (cmd.op == OP_GET_AND_LOCK || cmd.op == OP_UNLOCK || cmd.op == OP_GET_REPLICA || cmd.op == OP_OBSERVE)) {
+      // memcached has none of these; sent anyway, the unknown command makes it drop the socket
+      rc = LCB_ERR_UNSUPPORTED_OPERATION;
+    } else {
+      rc = schedule(instance_, cmd);
+    }
     out[i] = rc;
     if (rc == LCB_SUCCESS) track(cmd.seq);
   }

@@ -194,6 +194,10 @@ void Connection::bootstrap_cb(lcb_INSTANCE *instance, lcb_STATUS err) {
     conn->state_ = State::Connected;
     int off = 0;  // from now on every scheduled command waits for the prepare-phase flush
     lcb_cntl(instance, LCB_CNTL_SET, LCB_CNTL_SCHED_IMPLICIT_FLUSH, &off);
+    lcbvb_CONFIG *cfg = nullptr;
+    if (lcb_cntl(instance, LCB_CNTL_GET, LCB_CNTL_VBCONFIG, &cfg) == LCB_SUCCESS && cfg != nullptr) {
+      conn->ketama_ = lcbvb_get_distmode(cfg) == LCBVB_DIST_KETAMA;
+    }
   } else {
     conn->state_ = State::Failed;
     conn->create_detail_ = lcb_strerror_long(err);

@@ -123,6 +123,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   std::string create_detail_;
   State state_ = State::Created;
   bool env_teardown_ = false;
+  // memcached:// or a memcached bucket (ketama distribution): no locks, replicas or observe.
+  bool ketama_ = false;
   bool flush_pending_ = false;
   bool connect_done_pending_ = false;
   lcb_STATUS connect_rc_ = LCB_SUCCESS;

@@ -7,7 +7,9 @@ namespace ops {
 lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_STORE_OPERATION operation;
   switch (c.op) {
-    case OP_SET: operation = LCB_STORE_UPSERT; break;
+    // libcouchbase 3 refuses an upsert with a CAS; a CAS means the item must exist, which is a
+    // replace (the Python SDK's set(cas=...) semantics).
+    case OP_SET: operation = c.cas ? LCB_STORE_REPLACE : LCB_STORE_UPSERT; break;
     case OP_ADD: operation = LCB_STORE_INSERT; break;
     case OP_REPLACE: operation = LCB_STORE_REPLACE; break;
     case OP_APPEND: operation = LCB_STORE_APPEND; break;
