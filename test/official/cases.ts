@@ -57,10 +57,10 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
   const k = (s: string) => `${name}::${s}`;
   const w = <T>(p: Promise<T>, what: string, ms = OP) => within(p, ms, `${name} ${what}`);
   /** Assert that p rejects with the SDK's error class `cls` (by name); returns the error. */
-  async function rejects(t: ExecutionContext<Ctx>, p: Promise<unknown>, cls: string | string[], what: string) {
+  async function rejects(t: ExecutionContext<Ctx>, p: Promise<unknown>, cls: string | string[], what: string, ms = OP) {
     const names = Array.isArray(cls) ? cls : [cls];
     try {
-      const v = await w(p, what);
+      const v = await w(p, what, ms);
       t.fail(`${what}: expected ${names.join('|')}, but it succeeded with ${JSON.stringify(v)?.slice(0, 200)}`);
       return undefined;
     } catch (err: any) {
@@ -366,6 +366,47 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
           t.regex(String((err as any)?.message), /unimplemented functionality/, `couchbase3 ${what} with persistTo/replicateTo: ${describe(err)}`);
         }
         t.deepEqual((await w(coll.get(key), 'get after refused remove')).content, { v: 2 }, 'nothing was sent');
+      }
+      // OBSERVE must not claim a replica copy before replication happened: with a 12 s replication
+      // delay, replicateTo 1 has to time out (the write itself succeeded on the active).
+      // Neither SDK bounds the observe polling by the per-operation `timeout` option (SDK quirk):
+      // couchbase@4.7.1's observe_poll has a hard-coded 5 s deadline (core/impl/observe_poll.cxx,
+      // poll_deadline_interval_), couchbase@3.2.7 polls until kvDurableTimeout (10 s here).
+      await w(Promise.resolve(emu.setDelays({ replicationMs: 12_000, persistenceMs: 0 })), 'setDelays 12000ms');
+      const slowKey = k('dura-slow');
+      const t1 = Date.now();
+      const slowErr = await rejects(
+        t,
+        coll.upsert(slowKey, { v: 'slow' }, { durabilityReplicateTo: 1, timeout: 1500 }),
+        name === 'couchbase4' ? 'AmbiguousTimeoutError' : 'TimeoutError',
+        'replicateTo 1 with replication slower than the durability timeout',
+        20_000,
+      );
+      const slowMs = Date.now() - t1;
+      t.log(`replicateTo 1, 12 s replication delay, timeout 1.5 s: ${describe(slowErr)} after ${slowMs} ms`);
+      if (name === 'couchbase4') t.true(slowMs >= 4500 && slowMs < 9000, `couchbase4 gave up after its fixed 5 s poll deadline (${slowMs} ms), not 1.5 s`);
+      else t.true(slowMs >= 9000 && slowMs < 12_000, `couchbase3 gave up at kvDurableTimeout 10 s (${slowMs} ms), not 1.5 s`);
+      t.deepEqual((await w(coll.get(slowKey), 'get slow key from active')).content, { v: 'slow' }, 'the write itself is on the active');
+      const early = await w(coll.getAllReplicas(slowKey), 'getAllReplicas before replication');
+      t.false(early.some((r: any) => r.isReplica && name === 'couchbase4'), 'no replica copy yet (couchbase4 can tell)');
+      t.is(early.length, 1, 'only the active answers: the replica has not received it yet');
+      // Persistence delay alone: persistTo 1 (active) waits for the simulated disk.
+      await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 1000 })), 'setDelays persistence 1000ms');
+      const t2 = Date.now();
+      await w(coll.upsert(k('dura-persist'), { v: 1 }, { durabilityPersistTo: 1 }), 'persistTo 1 with 1 s persistence delay', 15_000);
+      const p1 = Date.now() - t2;
+      if (name === 'couchbase3') {
+        t.true(p1 >= 900, `persistTo 1 waited for persistence on the active (${p1} ms)`);
+      } else {
+        // couchbase@4.7.1 bug: persistTo 1 maps to persist_to::active, and observe_poll's
+        // meets_condition() tests `persisted_ >= number_of_replica_nodes_required(active)` = 0,
+        // which is always true: it returns as soon as the write is acknowledged, without waiting
+        // for persistence (the emulator's OBSERVE_SEQNO said last_persisted_seqno = 0).
+        // Likewise persistTo N maps to persist_to::(N-1): it waits for N-1 copies. Against any server.
+        t.true(p1 < 700, `couchbase4 persistTo 1 did not wait for the 1 s persistence (${p1} ms)`);
+        const t3 = Date.now();
+        await w(coll.upsert(k('dura-persist2'), { v: 1 }, { durabilityPersistTo: 2 }), 'persistTo 2 with 1 s persistence delay', 15_000);
+        t.true(Date.now() - t3 >= 900, `couchbase4 persistTo 2 waits for (one copy's) persistence (${Date.now() - t3} ms)`);
       }
     } finally {
       await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 0 })), 'setDelays 0');
@@ -681,8 +722,9 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     } else {
       t.true(bad instanceof sdk.AuthenticationFailureError, `connect with a wrong password: ${describe(bad)}`);
     }
-    // Unknown bucket
-    const coll = c.cluster.bucket('no-such-bucket').defaultCollection();
+    // Unknown bucket, on a cluster object of its own (see the close() quirk below).
+    const other = await w(connect(name, sdk, emu), 'connect second cluster', 20_000);
+    const coll = other.bucket('no-such-bucket').defaultCollection();
     // The server answers SELECT_BUCKET with KEY_ENOENT (0x01) for an admin (EACCESS for a user
     // without access); neither SDK turns that into BucketNotFoundError for a KV op:
     // libcouchbase fails the bucket open and cancels the queued op (RequestCanceledError);
@@ -694,6 +736,18 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       'get on unknown bucket',
     );
     t.log(`unknown bucket observed as ${describe(err)}`);
+    const closed = await within(other.close(), 5000, 'close after failed bucket open').then(
+      () => 'closed',
+      (e: unknown) => e,
+    );
+    if (name === 'couchbase4') {
+      t.is(closed, 'closed', 'couchbase4: close() resolves');
+    } else {
+      // couchbase@3.2.7 bug: a Connection whose open failed is marked _closed, and
+      // Connection.close(cb) then returns early without calling cb, so Cluster.close() never
+      // resolves (dist/connection.js close()). Against any server.
+      t.true(closed instanceof Error && /no answer within/.test((closed as Error).message), 'couchbase3: Cluster.close() hangs after a bucket failed to open');
+    }
   });
 
   if (name === 'couchbase3') {
