@@ -14,7 +14,7 @@ export {
   type ConnectOptions, type GetOptions, type StoreOptions, type DeleteOptions, type CounterOptions, type AppendOptions,
   type TouchOptions, type LockOptions, type ReplicaOptions, type EndureOptions,
 } from './connection.js';
-export { Op } from './op.js';
+export { Op, setCallSiteFrames } from './op.js';
 export { MAX_OUTSTANDING } from './batcher.js';
 export {
   Result, ValueResult, OperationResult, ObserveResult, ObserveStatus, HttpResult, MultiResult,
