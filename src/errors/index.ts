@@ -4,6 +4,7 @@
  * generated libcouchbase table in `./codes.ts`, see {@link CouchbaseError.rcToExctype}.
  * @module
  */
+import { inspect } from 'node:util';
 import { ERROR_CODES, ErrorFlag, LcbStatus, type ErrorCodeInfo } from './codes.js';
 
 export { ERROR_CODES, ErrorFlag, LcbStatus, type ErrorCodeInfo, type ErrorType } from './codes.js';
@@ -67,6 +68,21 @@ export class CouchbaseError extends Error {
     this.allResults = options.allResults;
     this.result = options.result;
     if (options.innerCause !== undefined) (this as { cause?: unknown }).cause = options.innerCause;
+  }
+
+  /**
+   * The seed's printed form: `NotFoundError: <Key="k", RC=0x12D[...], Results=1>`, plus
+   * `inner_cause=` and `OBJ=` when present.
+   */
+  override toString(): string {
+    const body = this.message.startsWith('<') && this.message.endsWith('>') ? this.message.slice(1, -1) : this.message;
+    const parts = [body];
+    if (this.key !== undefined && !body.includes('Key=')) parts.push(`Key=${JSON.stringify(this.key)}`);
+    if (!body.includes('RC=')) parts.push(`RC=0x${this.rc.toString(16).toUpperCase()}[${this.rcName}]`);
+    if (this.innerCause !== undefined) parts.push(`inner_cause=${String((this.innerCause as Error)?.message ?? this.innerCause)}`);
+    if (this.objextra !== undefined) parts.push(`OBJ=${inspect(this.objextra, { depth: 1, breakLength: Infinity, maxStringLength: 80, maxArrayLength: 5 })}`);
+    if (this.allResults) parts.push(`Results=${this.allResults.size}`);
+    return `${this.name}: <${parts.join(', ')}>`;
   }
 
   /** The libcouchbase name of `rc`, e.g. `LCB_ERR_DOCUMENT_NOT_FOUND`. */

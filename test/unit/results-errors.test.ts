@@ -82,3 +82,12 @@ test('errors carry rc, key, innerCause, objextra and a name', (t) => {
   t.is(new TimeoutError().rc, 201);
   t.true(new TemporaryFailError().isTransient);
 });
+
+test('errors print in the seed form', (t) => {
+  const e = CouchbaseError.fromRc(301, { key: 'demo_key' });
+  t.is(String(e), 'NotFoundError: <Key="demo_key", RC=0x12D[LCB_ERR_DOCUMENT_NOT_FOUND: Document is not found]>');
+  const v = new ValueFormatError("Couldn't encode value", { innerCause: new TypeError('x is not JSON serializable'), objextra: 10n });
+  t.is(String(v), "ValueFormatError: <Couldn't encode value, RC=0xD4[LCB_ERR_ENCODING_FAILURE], inner_cause=x is not JSON serializable, OBJ=10n>");
+  const m = new KeyExistsError(undefined, { key: 'foo', allResults: new MultiResult([['foo', new OperationResult('foo', 305)]]) });
+  t.regex(String(m), /Results=1>$/);
+});
