@@ -64,7 +64,7 @@ export interface Emulator {
   advanceClock(seconds: number): Promise<void>;
   flush(bucket: string): Promise<void>;
   loadSample(bucket: string, path: string): Promise<{ docs: number; designDocs: number }>;
-  createBucket(name: string, opts?: { password?: string; replicas?: number }): Promise<void>;
+  createBucket(name: string, opts?: { password?: string; replicas?: number; flushEnabled?: boolean; ramQuotaMB?: number }): Promise<void>;
   deleteBucket(name: string): Promise<void>;
   stop(): Promise<void>;
   /** The underlying cluster (tests, tools). */
@@ -139,7 +139,7 @@ class EmulatorHandle implements Emulator {
   async loadSample(bucket: string, path: string): Promise<{ docs: number; designDocs: number }> {
     return loadSampleInto(this.cluster, bucket, path);
   }
-  async createBucket(name: string, opts: { password?: string; replicas?: number } = {}): Promise<void> {
+  async createBucket(name: string, opts: { password?: string; replicas?: number; flushEnabled?: boolean; ramQuotaMB?: number } = {}): Promise<void> {
     this.cluster.createBucket({ name, ...opts });
   }
   async deleteBucket(name: string): Promise<void> {

@@ -23,6 +23,9 @@ export interface BucketSpec {
   name: string;
   password?: string;
   replicas?: number;
+  /** Flush through REST allowed (default true). */
+  flushEnabled?: boolean;
+  ramQuotaMB?: number;
 }
 
 export interface ViewsModule {
@@ -150,7 +153,7 @@ export class Cluster extends EventEmitter implements KvCluster {
   }
 
   configBucket(b: Bucket): config.ConfigBucket {
-    return { name: b.name, uuid: b.uuid, replicas: b.replicas, map: b.map };
+    return { name: b.name, uuid: b.uuid, replicas: b.replicas, map: b.map, flushEnabled: b.flushEnabled, ramQuotaMB: b.ramQuotaMB };
   }
 
   terseConfig(b: Bucket, thisNode?: number): Record<string, unknown> {
@@ -216,7 +219,7 @@ export class Cluster extends EventEmitter implements KvCluster {
       log = opened.log;
       docs = opened.docs;
     }
-    const bucket = new Bucket({ name, password: spec.password ?? '', replicas, clock: this.clock, delays: this.delays, queue: this.queue, log });
+    const bucket = new Bucket({ name, password: spec.password ?? '', replicas, flushEnabled: spec.flushEnabled, ramQuotaMB: spec.ramQuotaMB, clock: this.clock, delays: this.delays, queue: this.queue, log });
     bucket.applyMap(buildVbucketMap(this.activeNodes().map((n) => n.id), replicas));
     if (docs) bucket.loadFromDisk(docs);
     const entry: BucketEntry = { bucket };
@@ -260,7 +263,13 @@ export class Cluster extends EventEmitter implements KvCluster {
 
   private saveBucketList(): void {
     if (!this.opts.dataDir) return;
-    const list = [...this.buckets.values()].map((e) => ({ name: e.bucket.name, password: e.bucket.password, replicas: e.bucket.replicas }));
+    const list: BucketSpec[] = [...this.buckets.values()].map((e) => ({
+      name: e.bucket.name,
+      password: e.bucket.password,
+      replicas: e.bucket.replicas,
+      flushEnabled: e.bucket.flushEnabled,
+      ramQuotaMB: e.bucket.ramQuotaMB,
+    }));
     writeFileAtomic(path.join(this.opts.dataDir, 'buckets.json'), JSON.stringify(list));
   }
 

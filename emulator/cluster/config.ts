@@ -17,6 +17,8 @@ export interface ConfigBucket {
   uuid: string;
   replicas: number;
   map: number[][];
+  flushEnabled?: boolean;
+  ramQuotaMB?: number;
 }
 
 export const HOST = '127.0.0.1';
@@ -125,11 +127,12 @@ export function fullBucketInfo(rev: number, b: ConfigBucket, nodes: ConfigNode[]
     conflictResolutionType: 'seqno',
     maxTTL: 0,
     compressionMode: 'off',
-    quota: { ram: 104857600, rawRAM: 104857600 },
+    quota: { ram: (b.ramQuotaMB ?? 100) * 1048576, rawRAM: (b.ramQuotaMB ?? 100) * 1048576 },
     basicStats: { quotaPercentUsed: 0, opsPerSec: 0, diskFetches: 0, itemCount, diskUsed: 0, dataUsed: 0, memUsed: 0 },
     localRandomKeyUri: `/pools/default/buckets/${encodeURIComponent(b.name)}/localRandomKey`,
     controllers: {
-      flush: `/pools/default/buckets/${encodeURIComponent(b.name)}/controller/doFlush`,
+      // As the cluster manager does, the flush controller is listed only when flush is enabled.
+      ...(b.flushEnabled === false ? {} : { flush: `/pools/default/buckets/${encodeURIComponent(b.name)}/controller/doFlush` }),
       compactAll: `/pools/default/buckets/${encodeURIComponent(b.name)}/controller/compactBucket`,
     },
     nodes: statuses.filter((s) => nodes.some((n) => n.id === s.node.id)).map((s) => ({

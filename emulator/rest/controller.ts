@@ -57,7 +57,13 @@ export async function createBucket(c: Cluster, req: IncomingMessage, res: Server
     return sendJson(res, 400, { errors: { bucketType: 'only couchbase buckets are emulated' } });
   }
   const password = typeof body.saslPassword === 'string' ? body.saslPassword : '';
-  c.createBucket({ name, password, replicas: num(body.replicaNumber) });
+  c.createBucket({
+    name,
+    password,
+    replicas: num(body.replicaNumber),
+    flushEnabled: num(body.flushEnabled) === 1,
+    ramQuotaMB: num(body.ramQuotaMB ?? body.ramQuota),
+  });
   res.writeHead(202, { location: `/pools/default/buckets/${encodeURIComponent(name)}` }).end();
 }
 
@@ -67,6 +73,7 @@ export function deleteBucket(c: Cluster, _req: IncomingMessage, res: ServerRespo
 }
 
 export function flushBucket(c: Cluster, _req: IncomingMessage, res: ServerResponse, name: string): void {
+  if (c.bucket(name)?.flushEnabled === false) return sendJson(res, 400, { _: 'Flush is disabled for the bucket' });
   c.flush(name);
   res.writeHead(200).end();
 }

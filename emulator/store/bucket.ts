@@ -23,6 +23,10 @@ export interface BucketOptions {
   name: string;
   password: string;
   replicas: number;
+  /** Flush allowed through the REST API (default true). */
+  flushEnabled?: boolean;
+  /** Reported RAM quota (default 100). */
+  ramQuotaMB?: number;
   clock: Clock;
   delays: Delays;
   queue: DelayQueue;
@@ -41,6 +45,8 @@ export class Bucket implements ViewDataSource {
   readonly name: string;
   password: string;
   readonly replicas: number;
+  flushEnabled: boolean;
+  ramQuotaMB: number;
   readonly uuid = randomBytes(16).toString('hex');
   readonly vbs: VBucket[] = [];
   /** Rows of [active, replica...] node ids; -1 = none. */
@@ -61,6 +67,8 @@ export class Bucket implements ViewDataSource {
     this.name = o.name;
     this.password = o.password;
     this.replicas = o.replicas;
+    this.flushEnabled = o.flushEnabled ?? true;
+    this.ramQuotaMB = o.ramQuotaMB ?? 100;
     this.clock = o.clock;
     this.delays = o.delays;
     this.queue = o.queue;

@@ -175,7 +175,13 @@ test.serial('control API: nodes stop/start, delays, clock, inject, bucket create
   t.is(await post('/_emulator/inject', { opcode: '0', count: '1', action: 'error' }), 200);
   const r = await fetch(emu.restUrl + '/_emulator/inject', { method: 'DELETE', headers: { authorization: auth } });
   t.deepEqual(await r.json(), []);
-  t.is(await post('/pools/default/buckets', { name: 'fresh', ramQuotaMB: '100', replicaNumber: '1' }), 202);
+  t.is(await post('/pools/default/buckets', { name: 'noflush', ramQuotaMB: '256', replicaNumber: '0' }), 202);
+  const nf = await get('/pools/default/buckets/noflush');
+  t.is(nf.json.quota.ram, 256 * 1048576);
+  t.is(nf.json.controllers.flush, undefined);
+  t.is(await post('/pools/default/buckets/noflush/controller/doFlush', {}), 400);
+  t.is(await post('/_emulator/buckets/noflush/flush', {}), 200);
+  t.is(await post('/pools/default/buckets', { name: 'fresh', ramQuotaMB: '100', replicaNumber: '1', flushEnabled: '1' }), 202);
   t.true(emu.buckets.includes('fresh'));
   const kv = new ClusterClient(emu, 'fresh');
   await kv.request({ opcode: 0x01, key: 'a', extras: setExtras(), value: '1' });
