@@ -792,6 +792,123 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
   });
 
+  kase('views: collation of mixed keys (null < false < true < numbers < strings (ICU) < arrays < objects)', async (t, c) => {
+    const expected: unknown[] = [null, false, true, 1, 2, 10, '10', 'a', 'A', 'aa', 'b', 'B', 'e', 'é', 'f', ['a'], ['a', 1], ['b'], { a: 1 }];
+    // write them in a scrambled order
+    const order = [7, 3, 18, 0, 12, 5, 15, 9, 1, 14, 11, 6, 17, 2, 8, 13, 4, 16, 10];
+    for (const i of order) await w(c.coll.upsert(k(`coll-${String(i).padStart(2, '0')}`), { type: `${name}-coll`, k: expected[i] }), `upsert coll-${i}`);
+    const mgr = c.bucket.viewIndexes();
+    const dd = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_coll`;
+    await w(
+      mgr.upsertDesignDocument(
+        new c.sdk.DesignDocument(dd, {
+          keys: new c.sdk.DesignDocumentView(`function (doc, meta) { if (doc.type === '${name}-coll') { emit(doc.k, null); } }`),
+        }),
+      ),
+      'upsert collation view',
+      15_000,
+    );
+    const res = (await w(c.bucket.viewQuery(dd, 'keys', { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus }), 'view collation', 15_000)) as any;
+    t.deepEqual(res.rows.map((r: any) => r.key), expected);
+    const strs = (await w(c.bucket.viewQuery(dd, 'keys', { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus, range: { start: 'a', end: 'b' } }), 'string range', 15_000)) as any;
+    t.deepEqual(strs.rows.map((r: any) => r.key), ['a', 'A', 'aa', 'b'], 'range a..b under ICU collation (A sorts between a and aa)');
+    await w(mgr.dropDesignDocument(dd), 'drop collation view');
+  });
+
+  kase('views: bad requests (invalid design doc, group_level / reduce on a map view)', async (t, c) => {
+    const mgr = c.bucket.viewIndexes();
+    const dd = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_errs`;
+    const badDoc = new c.sdk.DesignDocument(`${dd}_bad`, { v: new c.sdk.DesignDocumentView('function (doc) { emit(doc.x, ') });
+    // The views engine rejects a map function that does not compile: 400 invalid_design_document.
+    if (name === 'couchbase4') {
+      await rejects(t, mgr.upsertDesignDocument(badDoc), 'InvalidArgumentError', 'upsert a design doc with a syntax error');
+    } else {
+      const err = await rejects(t, mgr.upsertDesignDocument(badDoc), 'CouchbaseError', 'upsert a design doc with a syntax error');
+      t.regex(JSON.stringify(err?.context ?? {}), /invalid_design_document/, 'couchbase3 carries the 400 body in the error context');
+    }
+    await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(dd, { v: new c.sdk.DesignDocumentView('function (doc, meta) { emit(meta.id, null); }') })), 'upsert map-only ddoc', 15_000);
+    for (const [what, opts] of [
+      ['group_level on a map view', { groupLevel: 1 }],
+      ['reduce=true on a map view', { reduce: true }],
+    ] as const) {
+      const q = w(c.bucket.viewQuery(dd, 'v', opts), what, 15_000);
+      if (name === 'couchbase4') {
+        const err = await rejects(t, q, 'InvalidArgumentError', what);
+        t.regex(String(err?.context?.http_response_body), /query_parse_error/, `${what}: 400 query_parse_error`);
+      } else {
+        // couchbase@3.2.7: a view 400 surfaces as LCB_ERR_HTTP (1053), unmapped: a plain Error.
+        await rejectsWithLcbCode(t, q, 'LCB_ERR_HTTP', what);
+      }
+    }
+    const none = (await w(c.bucket.viewQuery(dd, 'v', { limit: 0, scanConsistency: c.sdk.ViewScanConsistency.RequestPlus }), 'limit 0', 15_000)) as any;
+    t.deepEqual(none.rows, [], 'limit=0 returns no rows');
+    t.true(none.meta.totalRows > 0, 'but total_rows counts the index');
+    await w(mgr.dropDesignDocument(dd), 'drop');
+  });
+
+  kase('KV: key length limit, UTF-8 keys, mutation tokens', async (t, { coll }) => {
+    await w(coll.upsert('k'.repeat(250), { max: true }), 'upsert 250-byte key');
+    t.deepEqual((await w(coll.get('k'.repeat(250)), 'get 250-byte key')).content, { max: true });
+    // 251 bytes: the server answers EINVAL (0x04).
+    if (name === 'couchbase4') await rejects(t, coll.upsert('k'.repeat(251), 1), 'InvalidArgumentError', 'upsert 251-byte key');
+    else await rejectsWithLcbCode(t, coll.upsert('k'.repeat(251), 1), 'LCB_ERR_KVENGINE_INVALID_PACKET', 'upsert 251-byte key');
+    const uni = `${name}::ключ-é-😀`;
+    await w(coll.upsert(uni, { u: 1 }), 'upsert UTF-8 key');
+    t.deepEqual((await w(coll.get(uni), 'get UTF-8 key')).content, { u: 1 });
+    // Mutation tokens: same vBucket and uuid, seqno + 1 per mutation.
+    const a = await w(coll.upsert(k('tok'), 1), 'upsert tok');
+    const b = await w(coll.upsert(k('tok'), 2), 'upsert tok again');
+    const parse = (tok: any) => {
+      if (typeof tok === 'string') {
+        const [vb, uuid, seq] = tok.split(':'); // couchbase3: "vb:uuid:seqno:bucket"
+        return { vb: Number(vb), uuid, seq: BigInt(seq) };
+      }
+      const j = tok.toJSON ? tok.toJSON() : tok;
+      return { vb: Number(j.partition_id), uuid: String(j.partition_uuid), seq: BigInt(j.sequence_number) };
+    };
+    const ta = parse(name === 'couchbase3' ? String(a.token) : a.token);
+    const tb = parse(name === 'couchbase3' ? String(b.token) : b.token);
+    t.is(ta.vb, tb.vb);
+    t.is(ta.uuid, tb.uuid);
+    t.is(tb.seq, ta.seq + 1n, 'vBucket seqno grows by one per mutation');
+  });
+
+  kase('ping and bucket manager (REST)', async (t, c) => {
+    const ping = await w(c.bucket.ping(), 'bucket.ping');
+    const kv = ping.services.kv as any[];
+    t.is(kv.length, 3, 'one KV endpoint per node');
+    if (name === 'couchbase4') t.true(kv.every((e) => e.state === 'ok' || e.state === 0), `kv ping states: ${kv.map((e) => e.state)}`);
+    else t.true(kv.every((e) => e.status === 'ok'), `kv ping states: ${kv.map((e) => e.status)}`);
+    const cping = await w(c.cluster.ping(), 'cluster.ping');
+    const views = cping.services.views as any[];
+    t.is(views?.length, 3, 'one views endpoint per node');
+    const bm = c.cluster.buckets();
+    const all = await w(bm.getAllBuckets(), 'getAllBuckets');
+    t.deepEqual(all.map((b: any) => b.name), ['default']);
+    const b = await w(bm.getBucket('default'), 'getBucket');
+    t.is(b.numReplicas, 1);
+    t.is(b.bucketType, 'membase');
+    if (name === 'couchbase4') {
+      t.is(b.ramQuotaMB, 100);
+      t.is(b.flushEnabled, true);
+    } else {
+      // couchbase@3.2.7 reads `ramQuotaMB` (not in ns_server's bucket info, which has quota.ram) and
+      // sets flushEnabled to the flush controller URI string (SDK quirk, any server).
+      t.is(b.ramQuotaMB, undefined);
+      t.is(b.flushEnabled, '/pools/default/buckets/default/controller/doFlush');
+    }
+    await w(bm.createBucket({ name: `${name}-b2`, ramQuotaMB: 100, numReplicas: 1, flushEnabled: true }), 'createBucket', 15_000);
+    const b2 = c.cluster.bucket(`${name}-b2`).defaultCollection();
+    await eventually(() => b2.upsert('x', { in: 'b2' }, { timeout: 2000 }), 15_000, 'upsert into the new bucket');
+    t.deepEqual((await w(b2.get('x'), 'get from b2')).content, { in: 'b2' });
+    await rejects(t, c.coll.get('x'), 'DocumentNotFoundError', 'buckets are separate');
+    await w(bm.flushBucket(`${name}-b2`), 'flushBucket', 15_000);
+    await rejects(t, b2.get('x'), 'DocumentNotFoundError', 'get after flush');
+    await w(bm.dropBucket(`${name}-b2`), 'dropBucket', 15_000);
+    t.false((await w(bm.getAllBuckets(), 'getAllBuckets after drop')).some((x: any) => x.name === `${name}-b2`));
+    await rejects(t, bm.getBucket(`${name}-b2`), ['BucketNotFoundError', 'CouchbaseError'], 'getBucket dropped');
+  });
+
   // Must stay last: it changes the topology for the rest of the file.
   kase('failover through the control API: the SDK carries on', async (t, c) => {
     const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
