@@ -121,7 +121,7 @@ export const STATUS_NAMES: Record<number, [string, string, string[]]> = {
   0x06: ['DELTA_BADVAL', 'Existing document not a number', ['item-only', 'invalid-input']],
   0x07: ['NOT_MY_VBUCKET', 'Server which received this command does not own the vBucket', ['fetch-config', 'retry-now']],
   0x08: ['NO_BUCKET', 'Not connected to a bucket', ['conn-state-invalidated']],
-  0x09: ['LOCKED', 'Requested resource is locked', ['item-locked', 'item-only', 'retry-later']],
+  0x09: ['LOCKED', 'Requested resource is locked', ['item-locked', 'item-only', 'retry-now']],
   0x20: ['AUTH_ERROR', 'Authentication failed', ['auth', 'conn-state-invalidated']],
   0x21: ['AUTH_CONTINUE', 'Continue authentication', ['special-handling']],
   0x22: ['ERANGE', 'Range error', ['invalid-input']],
