@@ -232,7 +232,7 @@ export class Sandbox {
       codeGeneration: { strings: true, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    vm.runInContext(PRELUDE, this.#context, { timeout: 1000 });
+    vm.runInContext(PRELUDE, this.#context);
     this.#driver = vm.runInContext(DRIVER, this.#context) as Driver;
   }
 

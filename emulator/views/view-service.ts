@@ -115,7 +115,7 @@ class BucketViewService implements ViewService {
     const key = designDocName(name);
     if (key === '') throw new DesignDocError('Design document name cannot be empty');
     const views = validateDesignDoc(doc, this.#timeoutMs);
-    const copy = structuredClone(doc);
+    const copy = JSON.parse(JSON.stringify(doc)) as unknown; // stored as JSON, as Couchbase does
     this.#docs.set(key, { doc: copy, views });
     this.#indexes.delete(key);
     this.#options.persistence?.save(key, copy);
