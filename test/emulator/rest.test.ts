@@ -208,3 +208,21 @@ test.serial('hung node accepts but never answers; start resumes it', async (t) =
   fresh.close();
   raw.close();
 });
+
+test.serial('views port: design doc PUT, listed by /ddocs, view sees KV writes', async (t) => {
+  const kv = new ClusterClient(emu);
+  for (let i = 0; i < 5; i++) await kv.request({ opcode: 0x01, key: `vdoc${i}`, extras: setExtras(), value: JSON.stringify({ type: 'vt', n: i }) });
+  kv.close();
+  const ddoc = { views: { by_n: { map: "function (doc, meta) { if (doc.type === 'vt') emit(doc.n, null); }" } } };
+  const views = emu.nodes[emu.cluster.activeNodes()[0].id].views;
+  const put = await fetch(`http://127.0.0.1:${views}/default/_design/vt`, { method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(ddoc) });
+  t.true(put.status === 201 || put.status === 200);
+  const list = await get('/pools/default/buckets/default/ddocs');
+  const row = list.json.rows.find((r: any) => r.doc.meta.id === '_design/vt');
+  t.truthy(row);
+  t.is(typeof row.doc.meta.rev, 'string');
+  t.truthy(row.doc.json.views.by_n);
+  const q = await fetch(`http://127.0.0.1:${views}/default/_design/vt/_view/by_n?stale=false`, { headers: { authorization: auth } });
+  const body = (await q.json()) as { rows: Array<{ key: number; id: string }> };
+  t.deepEqual(body.rows.map((r) => r.key), [0, 1, 2, 3, 4]);
+});
