@@ -337,7 +337,7 @@ export class Couchbase {
     const cancels: Array<() => void> = [];
     let cancelled = false;
     const finishOne = () => {
-      if (--remaining === 0 && !cancelled) this.#durability(ops, results, errors, done);
+      if (--remaining === 0 && !cancelled) cancels.push(...this.#durability(ops, results, errors, done));
     };
     if (n === 0) {
       queueMicrotask(() => done(results, errors));
@@ -377,24 +377,36 @@ export class Couchbase {
   }
 
   /** Second phase of stores with persistTo/replicateTo: endure the successful keys. */
-  #durability<R extends Result>(ops: KeyOp<R>[], results: R[], errors: Array<CouchbaseError | undefined>, done: (results: R[], errors: Array<CouchbaseError | undefined>) => void): void {
+  #durability<R extends Result>(ops: KeyOp<R>[], results: R[], errors: Array<CouchbaseError | undefined>, done: (results: R[], errors: Array<CouchbaseError | undefined>) => void): Array<() => void> {
     const targets: number[] = [];
     for (let i = 0; i < ops.length; i++) {
       const d = ops[i]!.durability;
       if (d && (d.persistTo > 0 || d.replicateTo > 0) && !errors[i] && results[i]!.success) targets.push(i);
     }
-    if (targets.length === 0) return done(results, errors);
-    let remaining = targets.length;
+    if (targets.length === 0) {
+      done(results, errors);
+      return [];
+    }
+    // Group by requirement (one multi call usually has one) and poll each group in one batch per round.
+    const groups = new Map<string, number[]>();
     for (const i of targets) {
       const d = ops[i]!.durability!;
-      this.#endure(ops[i]!.key, { ...d, cas: results[i]!.cas, timeout: Math.max(5, this.#timeout), interval: 0.01 }, (error) => {
+      const id = `${d.persistTo}/${d.replicateTo}/${d.checkRemoved}`;
+      (groups.get(id) ?? groups.set(id, []).get(id)!).push(i);
+    }
+    let remaining = targets.length;
+    const timeout = Math.max(5, this.#timeout);
+    return [...groups.values()].map((idx) => {
+      const d = ops[idx[0]!]!.durability!;
+      return this.#endureMany(idx.map((i) => ({ key: ops[i]!.key, cas: results[i]!.cas })), { ...d, timeout, interval: 0.01 }, (j, error) => {
+        const i = idx[j]!;
         if (error) {
           error.result = results[i];
           errors[i] = error;
         }
         if (--remaining === 0) done(results, errors);
       });
-    }
+    });
   }
 
   /**
@@ -495,28 +507,48 @@ export class Couchbase {
 
   // ---------------------------------------------------------------- endure
 
-  /** Polls observe until the requirement is met; `cb(undefined)` on success. */
-  #endure(key: string, o: { persistTo: number; replicateTo: number; cas: bigint; checkRemoved: boolean; timeout: number; interval: number }, cb: (error?: CouchbaseError) => void): () => void {
+  /**
+   * Polls observe for many keys at once (one batch per round) until each meets the
+   * requirement; `onKey(i, error?)` once per target, in completion order.
+   * Returns a cancel function.
+   */
+  #endureMany(
+    targets: ReadonlyArray<{ key: string; cas: bigint }>,
+    o: { persistTo: number; replicateTo: number; checkRemoved: boolean; timeout: number; interval: number },
+    onKey: (index: number, error?: CouchbaseError) => void,
+  ): () => void {
     const deadline = performance.now() + o.timeout * 1000;
+    let pending = targets.map((_, i) => i);
     let cancel: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     const poll = () => {
-      let op: KeyOp<ObserveResult>;
+      let ops: KeyOp<ObserveResult>[];
       try {
-        op = observeOp(this.#ctx, 'endure', key);
+        ops = pending.map((i) => observeOp(this.#ctx, 'endure', targets[i]!.key));
       } catch (error) {
-        return cb(error as CouchbaseError);
+        for (const i of pending) onKey(i, asCouchbaseError('endure', error));
+        return;
       }
-      cancel = this.#execute([op], (results, errors) => {
+      cancel = this.#execute(ops, (results, errors) => {
         if (stopped) return;
-        if (errors[0]) return cb(errors[0]);
-        const infos = results[0]!.value;
-        const verdict = evaluateDurability(key, infos, o);
-        if (verdict === true) return cb();
-        if (verdict instanceof CouchbaseError) return cb(verdict);
+        const still: number[] = [];
+        pending.forEach((i, j) => {
+          const err = errors[j];
+          if (err) return onKey(i, err);
+          const t = targets[i]!;
+          const verdict = evaluateDurability(t.key, results[j]!.value, { ...o, cas: t.cas });
+          if (verdict === true) onKey(i);
+          else if (verdict instanceof CouchbaseError) onKey(i, verdict);
+          else still.push(i);
+        });
+        pending = still;
+        if (pending.length === 0) return;
         if (performance.now() + o.interval * 1000 > deadline) {
-          return cb(new TimeoutError(`endure: durability requirements (persistTo=${o.persistTo}, replicateTo=${o.replicateTo}) not met within ${o.timeout}s`, { key }));
+          for (const i of pending) {
+            onKey(i, new TimeoutError(`endure: durability requirements (persistTo=${o.persistTo}, replicateTo=${o.replicateTo}) not met within ${o.timeout}s`, { key: targets[i]!.key }));
+          }
+          return;
         }
         timer = setTimeout(poll, o.interval * 1000);
       });
@@ -826,7 +858,8 @@ export class Couchbase {
         subscriber.complete();
         return;
       }
-      const cancels = targets.map((t) => this.#endure(t.key, { ...o, cas: t.cas }, (error) => {
+      return this.#endureMany(targets, o, (i, error) => {
+        const t = targets[i]!;
         const r = new OperationResult(t.key, error ? error.rc : 0, t.cas);
         mr.set(t.key, r);
         if (error) {
@@ -843,8 +876,7 @@ export class Couchbase {
           subscriber.next(ordered);
           subscriber.complete();
         }
-      }));
-      return () => cancels.forEach((c) => c());
+      });
     });
   }
 }

@@ -136,3 +136,21 @@ test('empty multi calls resolve to an empty MultiResult', async (t) => {
   t.is(cluster.submits.length, 0);
   await cb.close();
 });
+
+test('endure polls every key in one observe batch per round', async (t) => {
+  const { cb, cluster } = await fakeConnect({}, { nodes: 2, replicas: 1, replicateDelayMs: 30, persistDelayMs: 60 });
+  const stored = await cb.setMulti({ e1: 1, e2: 2, e3: 3 });
+  const before = cluster.submits.length;
+  t.true((await cb.endureMulti(stored, { persistTo: 2, replicateTo: 1 })).allOk);
+  const rounds = cluster.submits.slice(before);
+  t.true(rounds.length >= 2);
+  t.true(rounds.every((s) => s.ops.every((op) => op === 30)));
+  t.is(rounds[0]!.count, 3);
+  // and durable stores in a multi call poll together too
+  const b2 = cluster.submits.length;
+  t.true((await cb.setMulti({ e4: 4, e5: 5 }, { replicateTo: 1 })).allOk);
+  const after = cluster.submits.slice(b2);
+  t.is(after[0]!.count, 2); // the stores
+  t.is(after[1]!.count, 2); // the first observe round
+  await cb.close();
+});
