@@ -22,6 +22,7 @@ export interface FrameSink {
 }
 
 const REQUEST_MAGIC = 0x80;
+const INITIAL_PARTIAL = 64 * 1024;
 const ALT_REQUEST_MAGIC = 0x08;
 
 export class Framer {
@@ -71,15 +72,11 @@ export class Framer {
           if (this.skip > 0) return true;
         } else {
           this.need = HEADER_LEN + body;
-          if (p.length < this.need) {
-            const grown = Buffer.allocUnsafe(this.need);
-            p.copy(grown, 0, 0, HEADER_LEN);
-            this.partial = grown;
-          }
         }
       }
       if (this.partial !== null) {
         const n = Math.min(this.need - this.partialLen, len - off);
+        this.reserve(this.partialLen + n);
         chunk.copy(this.partial, this.partialLen, off, off + n);
         this.partialLen += n;
         off += n;
@@ -118,12 +115,22 @@ export class Framer {
         size = HEADER_LEN + chunk.readUInt32BE(off + 8);
         this.need = size;
       }
-      const p = Buffer.allocUnsafe(size);
+      // Buffers grow as bytes arrive: a header alone never reserves its whole claimed body.
+      const p = Buffer.allocUnsafe(Math.min(size, Math.max(rest, INITIAL_PARTIAL)));
       chunk.copy(p, 0, off, len);
       this.partial = p;
       this.partialLen = rest;
     }
     return true;
+  }
+
+  /** Grows the partial buffer to hold at least n bytes (doubling, capped at the frame size). */
+  private reserve(n: number): void {
+    const p = this.partial!;
+    if (p.length >= n) return;
+    const grown = Buffer.allocUnsafe(Math.min(this.need, Math.max(n, p.length * 2)));
+    p.copy(grown, 0, 0, this.partialLen);
+    this.partial = grown;
   }
 
   /** Stops the framer (the connection is going away). */

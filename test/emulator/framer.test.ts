@@ -108,3 +108,15 @@ test('hostile body length closes', (t) => {
   t.false(f.push(h, c.sink));
   t.is(c.malformed.length, 1);
 });
+
+test('large frame arriving in small chunks is assembled as the bytes come', (t) => {
+  const big = encodeRequest({ opcode: 0x01, key: 'big', extras: Buffer.alloc(8), value: Buffer.from(Array.from({ length: 300_000 }, (_, i) => i & 0xff)) }, 5);
+  const all = Buffer.concat([encodeRequest({ opcode: 0x0a }, 4), big, encodeRequest({ opcode: 0x0a }, 6)]);
+  for (const size of [1000, 4093, 65536, 70000]) {
+    const c = collect();
+    const f = new Framer();
+    for (let o = 0; o < all.length; o += size) f.push(all.subarray(o, o + size), c.sink);
+    t.deepEqual(opaques(c.frames), [4, 5, 6]);
+    t.deepEqual(c.frames[1], big);
+  }
+});
