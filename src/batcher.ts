@@ -12,9 +12,9 @@ import { LcbStatus } from './errors/index.js';
 
 /**
  * Default bound on commands outstanding per connection. The native engineer measures the
- * best value (see /work/notes/native-status.md); 1024 until then.
+ * best value (bench/native-throughput.ts: 512–1024 is best, beyond 2048 the rate falls; 512 chosen).
  */
-export const MAX_OUTSTANDING = 1024;
+export const MAX_OUTSTANDING = 512;
 
 /** One command, before it is packed into a batch. */
 export interface Command {

@@ -67,7 +67,7 @@ for (const suite of [serverSuite('memcached'), serverSuite('emulator', { nodes: 
     const r = await cb.getMulti(keys);
     t.true(r.allOk);
     t.is(r.get(keys[9999]!)!.value, 9999);
-    t.true(cb.batchStats.maxOutstanding <= 1024);
+    t.true(cb.batchStats.maxOutstanding <= 512);
   });
 
   suite.test('values of every size and large values', async (t, { cb }) => {
