@@ -266,8 +266,17 @@ export class DesignIndex {
     const ids = docs.map((d) => d.id);
     let results: MapResult[];
     try {
-      const run = this.#sandbox.mapBegin(docs.map(toMapInput), ids);
-      while (!run.step()) await yieldToEventLoop();
+      const room = this.#maxBytes - this.#bytes;
+      const run = this.#sandbox.mapBegin(docs.map(toMapInput), ids, room);
+      while (!run.step()) {
+        if (run.emitted() > room) {
+          run.results(); // releases the run's input and output
+          this.#bytes = this.#maxBytes + 1;
+          this.#checkSize();
+          return undefined;
+        }
+        await yieldToEventLoop();
+      }
       results = run.results();
     } catch (e) {
       if (!(e instanceof SandboxTimeoutError)) throw e;

@@ -57,6 +57,8 @@ const PRELUDE = `(function (global) {
   var MAX_KEY = ${MAX_EMIT_KEY_BYTES}, MAX_KV = ${MAX_EMIT_BYTES_PER_DOC};
   var maps = [], reduces = [];
   var input = null, output = null, pos = 0, current = -1, sink = null, emitted = 0, reduceInput = null;
+  // Memory taken by this run's emitted rows (bytes plus a per-row allowance).
+  var runTotal = 0;
 
   function utf8Length(s) {
     var n = 0;
@@ -92,6 +94,7 @@ const PRELUDE = `(function (global) {
     sink[sink.length] = k;
     sink[sink.length] = v;
     emitted += kb + v.length;
+    runTotal += kb + v.length + 64;
     if (emitted > MAX_KV) throw 'too much data emitted: ' + emitted + ' bytes';
   }
   function log() {}
@@ -127,18 +130,20 @@ const PRELUDE = `(function (global) {
   var driver = Object.freeze({
     addMap: function (fn) { maps.push(fn); return maps.length - 1; },
     addReduce: function (fn) { reduces.push(fn); return reduces.length - 1; },
-    setInput: function (value) { input = value; output = []; pos = 0; current = -1; sink = null; },
+    setInput: function (value) { input = value; output = []; pos = 0; current = -1; sink = null; runTotal = 0; },
+    runTotal: function () { return runTotal; },
     setReduceInput: function (value) { reduceInput = value; },
     setBudget: function (ms) { input.budget = ms; },
     seek: function (at) { pos = at; },
     position: function () { return pos; },
     current: function () { return current; },
     output: function () { return output; },
-    // Maps input.docs[pos..] until done or past input.budget ms (at least one document).
+    // Maps input.docs[pos..] until done, past input.budget ms or past input.maxBytes emitted
+    // (at least one document).
     mapSlice: function () {
       var docs = input.docs, budget = input.budget, start = now(), first = pos, n = maps.length;
       while (pos < docs.length) {
-        if (pos > first && now() - start > budget) break;
+        if (pos > first && (now() - start > budget || runTotal > input.maxBytes)) break;
         var item = docs[pos], doc, meta, bad = null;
         try {
           doc = item.json ? parse(item.body) : item.body;
@@ -194,6 +199,7 @@ interface Driver {
   position(): number;
   current(): number;
   output(): unknown[];
+  runTotal(): number;
   mapSlice(): number;
   reduce(): string;
 }
@@ -210,6 +216,8 @@ function wrapSource(source: string): string {
 export interface MapRun {
   /** Runs one slice; true once every document is mapped. Throws SandboxTimeoutError. */
   step(): boolean;
+  /** Approximate memory of the rows emitted so far (a slice stops early past `maxBytes`). */
+  emitted(): number;
   results(): MapResult[];
 }
 
@@ -270,9 +278,9 @@ export class Sandbox {
    * done (yielding to the event loop in between keeps the process responsive), then read
    * `results()`, indexed [doc * mapCount + map]. One run at a time per sandbox.
    */
-  mapBegin(docs: MapInput[], ids: string[]): MapRun {
+  mapBegin(docs: MapInput[], ids: string[], maxBytes = Infinity): MapRun {
     const driver = this.#driver;
-    driver.setInput({ docs, budget: this.#sliceMs });
+    driver.setInput({ docs, budget: this.#sliceMs, maxBytes });
     let retried = -1;
     let finished = false;
     const step = (): boolean => {
@@ -323,7 +331,7 @@ export class Sandbox {
       driver.setInput(null);
       return out;
     };
-    return { step, results };
+    return { step, results, emitted: () => driver.runTotal() };
   }
 
   /** Maps documents synchronously (mapBegin, stepped to the end). */

@@ -176,3 +176,15 @@ test('an index that outgrows maxIndexBytes fails with an error instead of exhaus
   const grown = await capi.view('grow', 'v', { stale: 'false' });
   t.regex(grown.body.errors[0].reason, /index too large/);
 });
+
+test('many small emits per document are bounded by maxIndexBytes while mapping', async (t) => {
+  const capi = await startCapi({ maxIndexBytes: 2_000_000 });
+  t.teardown(() => capi.close());
+  for (let i = 0; i < 2000; i++) capi.source.set(`m${i}`, { i });
+  // ~30k rows per document (under the 1 MiB per-document limit): 60M rows if unbounded.
+  await capi.putDesign('many', { views: { v: { map: 'function (doc) { for (var j = 0; j < 30000; j++) emit(j, 1); }' } } });
+  const before = process.memoryUsage().heapUsed;
+  const res = await capi.view('many', 'v');
+  t.regex(res.body.errors[0].reason, /index too large/);
+  t.true(process.memoryUsage().heapUsed - before < 500e6);
+});
