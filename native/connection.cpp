@@ -118,6 +118,9 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   if (!username.empty() || !password.empty()) {
     lcb_createopts_credentials(copts, username.data(), username.size(), password.data(), password.size());
   }
+  lcbmetrics_meter_create(&meter_, nullptr);
+  lcbmetrics_meter_value_recorder_callback(meter_, find_recorder);
+  lcb_createopts_meter(copts, meter_);
   lcbuv_options_t uvopts{};
   uvopts.version = 0;
   uvopts.v.v0.loop = loop_;
@@ -135,9 +138,20 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   }
   lcb_createopts_destroy(copts);
   if (rc != LCB_SUCCESS) {
+    destroy_meter();
     create_rc_ = rc;
     create_detail_ = lcb_strerror_long(rc);
     return;
+  }
+  {
+    int off = 0;  // no per-operation metrics (a lookup per op) either
+    lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_ENABLE_OP_METRICS, &off);
+  }
+  if (connstr.find("enable_tracing") == std::string::npos) {
+    // The threshold-logging tracer costs a span per operation and runs a periodic timer
+    // from creation on, which would keep the loop alive for a connection never connected.
+    int off = 0;
+    lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_ENABLE_TRACING, &off);
   }
   lcb_set_cookie(instance_, this);
   ops::install_callbacks(instance_);
@@ -147,7 +161,22 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_CONFIGURATION_TIMEOUT, &config_timeout);
 }
 
+// libcouchbase caches the recorders it asks for and destroys them itself.
+const lcbmetrics_VALUERECORDER *Connection::find_recorder(const lcbmetrics_METER *, const char *,
+                                                           const lcbmetrics_TAG *, size_t) {
+  lcbmetrics_VALUERECORDER *recorder = nullptr;
+  lcbmetrics_valuerecorder_create(&recorder, nullptr);
+  lcbmetrics_valuerecorder_record_value_callback(recorder, [](const lcbmetrics_VALUERECORDER *, uint64_t) {});
+  return recorder;
+}
+
+void Connection::destroy_meter() {
+  if (meter_) lcbmetrics_meter_destroy(meter_);
+  meter_ = nullptr;
+}
+
 Connection::~Connection() {
+  destroy_meter();
   // Normally everything is closed long before: close() or the env cleanup hook. A Connection
   // whose constructor threw never linked itself.
   if (addon_) addon_->remove(this);
@@ -445,6 +474,7 @@ void Connection::destroy_cb(const void *cookie) {
   auto *conn = static_cast<Connection *>(const_cast<void *>(cookie));
   if (conn == nullptr) return;
   conn->instance_ = nullptr;
+  conn->destroy_meter();
   conn->close_handles();
 }
 

@@ -5,6 +5,7 @@
 #include <napi.h>
 #include <uv.h>
 #include <libcouchbase/couchbase.h>
+#include <libcouchbase/metrics.h>
 
 #include <cstdint>
 #include <initializer_list>
@@ -119,6 +120,12 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Addon *addon_ = nullptr;
   uv_loop_t *loop_ = nullptr;
   lcb_INSTANCE *instance_ = nullptr;
+  // A meter that records nothing: without one libcouchbase installs its logging meter, whose
+  // 10-minute report timer runs from lcb_create on (and would keep the loop alive).
+  lcbmetrics_METER *meter_ = nullptr;
+  static const lcbmetrics_VALUERECORDER *find_recorder(const lcbmetrics_METER *meter, const char *name,
+                                                       const lcbmetrics_TAG *tags, size_t ntags);
+  void destroy_meter();
   lcb_STATUS create_rc_ = LCB_SUCCESS;
   std::string create_detail_;
   State state_ = State::Created;
