@@ -120,6 +120,11 @@ export class Cluster extends EventEmitter implements KvCluster {
     return this.buckets.get(name)?.bucket;
   }
 
+  onInternalError(e: unknown): void {
+    if (process.env.COUCHBASE_RX_EMULATOR_DEBUG) process.stderr.write(`emulator: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    this.emit('internal-error', e);
+  }
+
   passwordOf(user: string): string | undefined {
     if (user === this.username) return this.password;
     return this.buckets.get(user)?.bucket.password;

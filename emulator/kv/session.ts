@@ -31,6 +31,8 @@ export interface KvCluster {
   bucketConfigJson(bucket: Bucket, thisNode: number): Buffer;
   clusterConfigJson(thisNode: number): Buffer;
   stats(bucket: Bucket | undefined): Record<string, string | number>;
+  /** Told about unexpected handler failures (the connection is closed). */
+  onInternalError?(e: unknown): void;
 }
 
 export interface KvNode {
@@ -97,7 +99,13 @@ export class Session implements FrameSink {
       this.error(r, Status.Einval);
       return;
     }
-    dispatch(this, r);
+    try {
+      dispatch(this, r);
+    } catch (e) {
+      // A handler bug must not take the emulator down; the stream may be half-written, so drop it.
+      this.cluster.onInternalError?.(e);
+      this.close();
+    }
   }
 
   oversize(buf: Buffer, offset: number): void {

@@ -116,9 +116,11 @@ function rng(seed: number): () => number {
 }
 
 test('bounded fuzz: random frames and random bytes never take the emulator down', async (t) => {
+  const internal: unknown[] = [];
+  emu.cluster.on('internal-error', (e) => internal.push(e));
   const rand = rng(12345);
   const int = (n: number): number => Math.floor(rand() * n);
-  for (let round = 0; round < 30; round++) {
+  for (let round = 0; round < 60; round++) {
     const c = await KvClient.open(emu.nodes[int(2)].kv);
     const parts: Buffer[] = [];
     for (let i = 0; i < 40; i++) {
@@ -143,4 +145,5 @@ test('bounded fuzz: random frames and random bytes never take the emulator down'
     c.close();
   }
   await stillServing(t);
+  t.deepEqual(internal.map(String), [], 'no handler threw');
 });
