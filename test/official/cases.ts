@@ -966,6 +966,33 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     t.is(total.rows[0].value, [...expected.values()].reduce((a, b) => a + b, 0));
   });
 
+  kase('hung node, then failover of it (own emulator): the SDK carries on', async (t, c) => {
+    // A node that stops answering (connections open, silence) is the hard case: the SDK gets no
+    // NOT_MY_VBUCKET from it and must learn the new map from the other nodes.
+    const emu2 = await w(startCluster(), 'start second emulator', 30_000);
+    let cl: any;
+    try {
+      cl = await w(connect(name, c.sdk, emu2), 'connect to second emulator', 20_000);
+      const coll = cl.bucket('default').defaultCollection();
+      const keys = Array.from({ length: 30 }, (_, i) => k(`hang-${i}`));
+      await w(Promise.all(keys.map((key) => coll.upsert(key, { key }, { durabilityReplicateTo: 1 }))), 'upserts replicateTo 1', 20_000);
+      await w(Promise.resolve((emu2 as any).hangNode(1)), 'hangNode 1');
+      const during = await w(Promise.all(keys.map((key) => coll.get(key, { timeout: 1500 }).then(() => 'ok', (e: any) => e))), 'gets while hung', 15_000);
+      const failed = during.filter((r: any) => r !== 'ok');
+      t.log(`node 1 hung: ${during.length - failed.length} ok, ${failed.length} failed (${[...new Set(failed.map((e: any) => e?.constructor?.name))].join(', ')})`);
+      t.true(failed.length > 0 && failed.length < keys.length, 'only the hung node\'s keys fail');
+      await w(emu2.failover(1), 'failover hung node 1', 15_000);
+      for (const key of keys) {
+        const r = await eventually(() => coll.get(key, { timeout: 1500 }), 20_000, `get ${key} after failover of the hung node`, 200);
+        t.deepEqual(r.content, { key });
+      }
+      await w(Promise.all(keys.map((key) => coll.upsert(key, { key, after: true }))), 'upserts after failover', 20_000);
+    } finally {
+      if (cl) await within(cl.close(), 10_000, 'close').catch((e) => t.log(describe(e)));
+      await within(emu2.stop(), 10_000, 'stop second emulator').catch((e) => t.log(describe(e)));
+    }
+  });
+
   // Must stay last: it changes the topology for the rest of the file.
   kase('failover through the control API: the SDK carries on', async (t, c) => {
     const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
