@@ -31,7 +31,16 @@ export class EmuNode {
     this.kvPort = await this.kv.listen(kvPort);
     const views = http.createServer((req, res) => {
       if (this.state === 'hung') return;
-      this.capi(req, res);
+      try {
+        this.capi(req, res);
+      } catch (e) {
+        // The views engine must never take the node down.
+        if (res.headersSent) res.destroy();
+        else {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'internal_error', reason: e instanceof Error ? e.message : String(e) }));
+        }
+      }
     });
     views.on('connection', (sock) => {
       this.viewSockets.add(sock);
