@@ -345,28 +345,17 @@ export class Couchbase {
     }
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
-      const responses: Response[] = [];
+      let responses: Response[] | undefined;
       cancels.push(this.#batcher.enqueue(op.cmd, (resp) => {
-        responses.push(resp);
-        if (!resp.final) return;
-        let r: R;
-        try {
-          r = op.decode(responses);
-        } catch (error) {
-          const e = error instanceof CouchbaseError ? error : CouchbaseError.fromRc(LcbStatus.LCB_ERR_SDK_INTERNAL, { innerCause: error, key: op.key });
-          e.key ??= op.key;
-          const failed = (op.item ?? new ValueResult(op.key)) as unknown as R;
-          failed.rc = e.rc;
-          e.result = failed;
-          results[i] = failed;
-          errors[i] = e;
-          finishOne();
+        if (!resp.final) {
+          (responses ??= []).push(resp);
           return;
         }
+        const rs = responses ? (responses.push(resp), responses) : [resp];
+        responses = undefined;
+        const [r, e] = this.#settle(op, rs);
         results[i] = r;
-        if (!r.success && !(op.quiet && r.rc === LcbStatus.LCB_ERR_DOCUMENT_NOT_FOUND)) {
-          errors[i] = CouchbaseError.fromRc(r.rc, { key: op.key, result: r, message: describeRc(r.rc, op.key, resp.text) });
-        }
+        errors[i] = e;
         finishOne();
       }));
     }
@@ -374,6 +363,23 @@ export class Couchbase {
       cancelled = true;
       for (const c of cancels) c();
     };
+  }
+
+  /** Decodes one key's responses into its result and, if it failed (and is not quiet about it), its error. */
+  #settle<R extends Result>(op: KeyOp<R>, rs: Response[]): [R, CouchbaseError | undefined] {
+    let r: R;
+    try {
+      r = op.decode(rs);
+    } catch (error) {
+      const e = error instanceof CouchbaseError ? error : CouchbaseError.fromRc(LcbStatus.LCB_ERR_SDK_INTERNAL, { innerCause: error, key: op.key });
+      e.key ??= op.key;
+      const failed = (op.item ?? new ValueResult(op.key)) as unknown as R;
+      failed.rc = e.rc;
+      e.result = failed;
+      return [failed, e];
+    }
+    if (r.success || (op.quiet && r.rc === LcbStatus.LCB_ERR_DOCUMENT_NOT_FOUND)) return [r, undefined];
+    return [r, CouchbaseError.fromRc(r.rc, { key: op.key, result: r, message: describeRc(r.rc, op.key, rs[rs.length - 1]!.text) })];
   }
 
   /** Second phase of stores with persistTo/replicateTo: endure the successful keys. */
@@ -439,6 +445,19 @@ export class Couchbase {
       if (this.#closed) {
         subscriber.error(site.apply(new ObjectDestroyedError(`${where}: the connection is closed`, { key: op.key })));
         return;
+      }
+      const durable = op.durability !== undefined && (op.durability.persistTo > 0 || op.durability.replicateTo > 0);
+      if (!durable && (op.cmd.op !== NativeOp.Observe)) {
+        // Fast path: one command, one final response.
+        return this.#batcher.enqueue(op.cmd, (resp) => {
+          if (!resp.final) return; // these commands have exactly one response
+          const [r, e] = this.#settle(op, [resp]);
+          if (e) subscriber.error(site.apply(e));
+          else {
+            subscriber.next(r);
+            subscriber.complete();
+          }
+        });
       }
       return this.#execute([op], (results, errors) => {
         if (errors[0]) subscriber.error(site.apply(errors[0]));
