@@ -19,6 +19,7 @@ export interface MultiEntry {
   itemOpts?: ItemOptions;
 }
 
+/** True for object literals (prototype Object.prototype or null). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const p = Object.getPrototypeOf(v);

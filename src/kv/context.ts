@@ -126,6 +126,7 @@ export interface KeyOp<R extends Result> {
 }
 
 
+/** Fills a ValueResult (or the item) from a get-family response. */
 export function valueResult(ctx: KvContext, key: string, r: Response, noFormat: boolean, item?: Item): ValueResult {
   const res = item ?? new ValueResult(key);
   res.rc = r.rc;
@@ -136,6 +137,7 @@ export function valueResult(ctx: KvContext, key: string, r: Response, noFormat: 
   return res;
 }
 
+/** Builds an OperationResult (or fills the item) from a mutation response. */
 export function opResult(key: string, r: Response, item?: Item): OperationResult {
   if (item) {
     item.rc = r.rc;

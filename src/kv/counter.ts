@@ -15,6 +15,7 @@ export function counterValue(u: bigint): number | bigint {
 }
 
 
+/** Builds an incr/decr for one key. */
 export function counterOp(ctx: KvContext, decr: boolean, where: string, key: string, o: Partial<CounterOptions>, item?: Item): KeyOp<ValueResult> {
   const k = ctx.encodeKey(where, key);
   const amount = readU64(where, 'amount', o.amount, 1n);

@@ -10,6 +10,7 @@ import { argError, readBool, readTtl, readUint } from '../options.js';
 import type { ValueResult } from '../results.js';
 import { valueResult, type GetOptions, type KeyOp, type KvContext, type ReplicaOptions } from './context.js';
 
+/** Builds a get (or get-and-touch / replica read) for one key. */
 export function getOp(ctx: KvContext, where: string, key: string, o: Partial<GetOptions>, item?: Item): KeyOp<ValueResult> {
   const k = ctx.encodeKey(where, key);
   const ttl = readTtl(where, o.ttl);
@@ -21,6 +22,7 @@ export function getOp(ctx: KvContext, where: string, key: string, o: Partial<Get
   return { key, cmd, quiet, item, decode: (rs) => valueResult(ctx, key, rs[rs.length - 1]!, noFormat, item) };
 }
 
+/** Builds a replica read (any replica, or replica `index`). */
 export function replicaOp(ctx: KvContext, where: string, key: string, o: Partial<ReplicaOptions>, item?: Item): KeyOp<ValueResult> {
   const k = ctx.encodeKey(where, key);
   const index = o.index === undefined ? -1 : readUint(where, 'index', o.index, 0, 3);

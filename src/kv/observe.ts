@@ -8,6 +8,7 @@ import { CouchbaseError, DurabilityError, KeyExistsError, LcbStatus } from '../e
 import { ObserveResult, ObserveStatus, type ObserveInfo } from '../results.js';
 import type { KeyOp, KvContext } from './context.js';
 
+/** Builds an observe for one key; its result lists every node, master first. */
 export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<ObserveResult> {
   const k = ctx.encodeKey(where, key);
   return {

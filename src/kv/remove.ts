@@ -9,6 +9,7 @@ import { readBool, readCas, readDurability } from '../options.js';
 import type { OperationResult } from '../results.js';
 import { opResult, type DeleteOptions, type KeyOp, type KvContext } from './context.js';
 
+/** Builds a delete for one key. */
 export function deleteOp(ctx: KvContext, where: string, key: string, o: Partial<DeleteOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
   const k = ctx.encodeKey(where, key);
   let cas = readCas(where, o.cas);

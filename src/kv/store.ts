@@ -14,6 +14,7 @@ export type StoreMode = 'set' | 'add' | 'replace';
 const STORE_OP = { set: NativeOp.Set, add: NativeOp.Add, replace: NativeOp.Replace } as const;
 
 
+/** Builds a set/add/replace for one key (a set with CAS goes as a replace). */
 export function storeOp(ctx: KvContext, mode: StoreMode, where: string, key: string, value: unknown, o: Partial<StoreOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
   const k = ctx.encodeKey(where, key);
   const format = readFormat(where, o.format, ctx.defaultFormat);
@@ -35,6 +36,7 @@ export function storeOp(ctx: KvContext, mode: StoreMode, where: string, key: str
   };
 }
 
+/** Builds an append/prepend (FMT_UTF8 or FMT_BYTES only). */
 export function appendOp(ctx: KvContext, prepend: boolean, where: string, key: string, fragment: unknown, o: Partial<AppendOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
   const k = ctx.encodeKey(where, key);
   const format = readFormat(where, o.format, FMT_UTF8);

@@ -9,6 +9,7 @@ import { readTtl } from '../options.js';
 import type { OperationResult } from '../results.js';
 import { opResult, type KeyOp, type KvContext, type TouchOptions } from './context.js';
 
+/** Builds a touch for one key. */
 export function touchOp(ctx: KvContext, where: string, key: string, o: Partial<TouchOptions>, item?: Item): KeyOp<OperationResult> {
   const k = ctx.encodeKey(where, key);
   const ttl = readTtl(where, o.ttl);
