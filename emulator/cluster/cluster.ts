@@ -256,6 +256,13 @@ export class Cluster extends EventEmitter implements KvCluster {
     e.views?.reset();
   }
 
+  /** Flush plus every design document removed: the bucket as freshly created. */
+  reset(name: string): void {
+    this.flush(name);
+    const views = this.views(name);
+    if (views) for (const { name: dd } of views.designDocs()) views.deleteDesignDoc(dd);
+  }
+
   views(name: string): ViewService | undefined {
     return this.buckets.get(name)?.views;
   }

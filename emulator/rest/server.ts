@@ -61,6 +61,10 @@ export class RestServer {
       ['*', /^\/_emulator\/inject\/?$/, true, (q, s) => inject(c, q, s)],
       ['*', /^\/_emulator\/clock\/?$/, true, (q, s) => clock(c, q, s)],
       ['POST', /^\/_emulator\/load\/?$/, true, (q, s) => load(c, q, s)],
+      ['POST', /^\/_emulator\/buckets\/([^/]+)\/reset\/?$/, true, withBucket((_q, s, b) => {
+        c.reset(b.name);
+        sendJson(s, 200, { ok: true });
+      })],
       ['POST', /^\/_emulator\/buckets\/([^/]+)\/flush\/?$/, true, withBucket((_q, s, b) => {
         c.flush(b.name);
         sendJson(s, 200, { ok: true });

@@ -226,3 +226,14 @@ test.serial('views port: design doc PUT, listed by /ddocs, view sees KV writes',
   const body = (await q.json()) as { rows: Array<{ key: number; id: string }> };
   t.deepEqual(body.rows.map((r) => r.key), [0, 1, 2, 3, 4]);
 });
+
+test.serial('reset: documents and design docs gone', async (t) => {
+  await emu.createBucket('resettable');
+  const kv = new ClusterClient(emu, 'resettable');
+  await kv.request({ opcode: 0x01, key: 'a', extras: setExtras(), value: '{}' });
+  emu.cluster.views('resettable')?.putDesignDoc('d', { views: { v: { map: 'function (doc) { emit(null); }' } } });
+  t.is(await post('/_emulator/buckets/resettable/reset', {}), 200);
+  t.is((await kv.request({ opcode: 0x00, key: 'a' })).status, 0x01);
+  t.deepEqual(emu.cluster.views('resettable')?.designDocs() ?? [], []);
+  kv.close();
+});
