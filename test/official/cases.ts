@@ -58,7 +58,8 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     });
 
   const k = (s: string) => `${name}::${s}`;
-  const w = <T>(p: Promise<T>, what: string, ms = OP) => within(p, ms, `${name} ${what}`);
+  // SDK results are untyped here (the SDKs are loaded with require), so w() yields any.
+  const w = (p: Promise<any> | any, what: string, ms = OP): Promise<any> => within(p, ms, `${name} ${what}`);
   /** Assert that p rejects with the SDK's error class `cls` (by name); returns the error. */
   async function rejects(t: ExecutionContext<Ctx>, p: Promise<unknown>, cls: string | string[], what: string, ms = OP) {
     const names = Array.isArray(cls) ? cls : [cls];

@@ -29,7 +29,7 @@ export function within<T>(p: Promise<T> | T, ms: number, what: string): Promise<
 }
 
 /** Wait until fn() returns truthy (polling), bounded. */
-export async function eventually<T>(fn: () => Promise<T>, ms: number, what: string, stepMs = 100): Promise<T> {
+export async function eventually(fn: () => Promise<any>, ms: number, what: string, stepMs = 100): Promise<any> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
