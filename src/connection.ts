@@ -7,7 +7,7 @@ import { Batcher, MAX_OUTSTANDING, type Response } from './batcher.js';
 import {
   formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
 } from './connstr.js';
-import { ArgumentError, ConnectError, CouchbaseError, LcbStatus, NotSupportedError, ValueFormatError, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
+import { ArgumentError, ConnectError, CouchbaseError, LcbStatus, NetworkError, errorInfo, rcToExctype, NotSupportedError, ValueFormatError, ObjectDestroyedError, TimeoutError, describeRc } from './errors/index.js';
 import type { ItemCollection } from './items.js';
 import { counterOp } from './kv/counter.js';
 import {
@@ -202,7 +202,11 @@ export class Couchbase {
         if (rc === 0) resolve();
         else {
           native.close(() => {});
-          reject(CouchbaseError.fromRc(rc, { message: `couldn't connect to ${connstr}: ${describeRc(rc, undefined, detail)}` }));
+          const info = errorInfo(rc);
+          const message = `couldn't connect to ${connstr}: RC=0x${rc.toString(16).toUpperCase()}[${info ? `${info.name}: ${info.description}` : `status ${rc}`}]${detail ? ` (${detail})` : ''}`;
+          // A network failure during bootstrap is a failure to connect.
+          const Cls = rcToExctype(rc) === NetworkError ? ConnectError : rcToExctype(rc);
+          reject(new Cls(message, { rc }));
         }
       });
     });

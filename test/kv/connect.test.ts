@@ -1,5 +1,5 @@
 import {
-  AuthError, BucketNotFoundError, ConnectError, Couchbase, NotFoundError, ObjectDestroyedError,
+  AuthError, BucketNotFoundError, ConnectError, Couchbase, NotFoundError, ObjectDestroyedError, TimeoutError,
 } from '../../src/index.js';
 import { freshKey, serverSuite } from '../helpers/harness.js';
 
@@ -11,6 +11,9 @@ suite.test('bootstrap failures are typed', async (t, { server }) => {
   await t.throwsAsync(Couchbase.connect({ connectionString: `${server.connectionString}/nobucket`, ...creds(server) }), { instanceOf: BucketNotFoundError });
   const e = await t.throwsAsync(Couchbase.connect({ connectionString: 'couchbase://127.0.0.1:1', ...creds(server), timeout: 1 }), { instanceOf: ConnectError });
   t.regex(e!.stack!.split('\n')[1]!, /connect\.test\.ts/);
+  // TLS against a plaintext port: a typed failure, never a crash
+  const tls = await t.throwsAsync(Couchbase.connect({ connectionString: server.connectionString.replace('couchbase:', 'couchbases:'), ...creds(server), timeout: 1 }));
+  t.true(tls instanceof ConnectError || tls instanceof TimeoutError, String(tls));
 });
 
 suite.test('host lists are tried in turn; names are resolved', async (t, { server }) => {
