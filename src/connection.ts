@@ -834,14 +834,14 @@ export class Couchbase {
     }) as Op<MultiResult<ValueResult<T>>>;
   }
 
-  /** observeMulti(keys). */
-  observeMulti(keys: Iterable<string>): Op<MultiResult<ObserveResult>> {
+  /** observeMulti(keys | items). */
+  observeMulti(keys: Iterable<string> | ItemCollection): Op<MultiResult<ObserveResult>> {
     const site = new CallSite(this.observeMulti);
     return this.#multi(site, 'observeMulti', () => multiEntries('observeMulti', keys, false).map((e) => observeOp(this.#ctx, 'observeMulti', e.key)));
   }
 
-  /** endureMulti(keys | Record/Map key → cas | results of a …Multi store, options). */
-  endureMulti(keys: Iterable<string> | Record<string, bigint> | Map<string, bigint | Result>, options?: EndureOptions): Op<MultiResult<OperationResult>> {
+  /** endureMulti(keys | Record/Map key → cas | results of a …Multi store | items (their CAS), options). */
+  endureMulti(keys: Iterable<string> | Record<string, bigint> | Map<string, bigint | Result> | ItemCollection, options?: EndureOptions): Op<MultiResult<OperationResult>> {
     return this.#endureMultiOp(new CallSite(this.endureMulti), 'endureMulti', keys, options);
   }
 
@@ -866,7 +866,7 @@ export class Couchbase {
         this.#encodeKey(where, e.key);
         if (seen.has(e.key)) throw argError(`${where}: duplicate key ${JSON.stringify(e.key)} in one call`, e.key, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
         seen.add(e.key);
-        const cas = e.v instanceof Result ? e.v.cas : e.v === undefined ? o.cas : readCas(where, e.v);
+        const cas = e.item ? e.item.cas : e.v instanceof Result ? e.v.cas : e.v === undefined ? o.cas : readCas(where, e.v);
         return { key: e.key, cas };
       });
     } catch (error) {

@@ -154,3 +154,17 @@ test('endure polls every key in one observe batch per round', async (t) => {
   t.is(after[1]!.count, 2); // the first observe round
   await cb.close();
 });
+
+test('observeMulti and endureMulti accept items (their CAS)', async (t) => {
+  const { cb } = await fakeConnect({}, { nodes: 2, replicas: 1, replicateDelayMs: 0, persistDelayMs: 0 });
+  const a = new Item('ia', 1);
+  const b = new Item('ib', 2);
+  const coll = new ItemSequence([a, b]);
+  await cb.setMulti(coll);
+  t.is((await cb.observeMulti(coll)).get('ia')!.value[0]!.cas, a.cas);
+  t.true((await cb.endureMulti(coll, { persistTo: 2, replicateTo: 1 })).allOk);
+  await cb.set('ia', 5); // a.cas is now stale
+  const e = await t.throwsAsync(cb.endureMulti(coll, { persistTo: 1, timeout: 0.2 }), { instanceOf: KeyExistsError });
+  t.false((e!.allResults as MultiResult).get('ia')!.success);
+  await cb.close();
+});
