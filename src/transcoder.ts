@@ -148,7 +148,8 @@ export class Transcoder {
   }
 
   /**
-   * Decodes stored bytes according to their flags.
+   * Decodes stored bytes according to their flags. `bytes` may be a view into a larger
+   * response buffer: copy it (`Buffer.from(bytes)`) if the decoded value keeps it.
    * @throws ValueFormatError when the bytes do not decode
    */
   decodeValue(bytes: Buffer, flags: number): unknown {
