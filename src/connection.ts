@@ -163,7 +163,7 @@ export class Couchbase {
       // A bare host:port with the classic REST port means an HTTP bootstrap port.
       for (const h of spec.hosts) if (h.port === 8091 && !h.type) h.type = 'http';
     }
-    const bucket = o.bucket ?? spec.bucket ?? 'default';
+    const bucket = spec.bucket ?? o.bucket ?? 'default'; // a bucket in the connection string wins
     if (typeof bucket !== 'string' || bucket.length === 0 || !/^[A-Za-z0-9._%-]+$/.test(bucket)) {
       throw argError(`${where}: 'bucket' must be a non-empty bucket name, got ${JSON.stringify(bucket)}`, bucket);
     }
