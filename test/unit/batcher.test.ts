@@ -70,3 +70,35 @@ test('submit rejections (rc per command) fail just those commands', async (t) =>
   t.is(cb.batchStats.outstanding, 0);
   await cb.close();
 });
+
+test('no per-operation timers: 5,000 queued operations add no Timeout handles', async (t) => {
+  const { cb, cluster } = await fakeConnect();
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  cluster.hold = true;
+  const ps = Array.from({ length: 5000 }, (_, i) => cb.set(`t-${i}`, i).toPromise());
+  await new Promise((r) => setImmediate(r));
+  t.is(cb.batchStats.outstanding, MAX_OUTSTANDING);
+  t.is(cb.batchStats.queued, 5000 - MAX_OUTSTANDING);
+  t.true(timers() - before < 5);
+  cluster.release();
+  // responses arrive batch by batch; each refills the in-flight window
+  const holdEach = async () => { while (cb.batchStats.outstanding + cb.batchStats.queued > 0) { await new Promise((r) => setImmediate(r)); cluster.release(); } };
+  await holdEach();
+  await Promise.all(ps);
+  t.is(cb.batchStats.maxOutstanding, MAX_OUTSTANDING);
+  await cb.close();
+});
+
+test('queued commands older than the timeout fail with TimeoutError when their turn comes', async (t) => {
+  const { TimeoutError } = await import('../../src/index.js');
+  const { cb, cluster } = await fakeConnect({ timeout: 0.05, maxOutstanding: 1 });
+  cluster.hold = true;
+  const first = cb.set('q1', 1).toPromise();
+  const second = cb.set('q2', 2).toPromise();
+  await new Promise((r) => setTimeout(r, 80));
+  cluster.release();
+  await t.notThrowsAsync(first);
+  await t.throwsAsync(second, { instanceOf: TimeoutError });
+  await cb.close();
+});
