@@ -16,7 +16,7 @@
 // couchbase version, the Node ABI, platform and arch:
 //   $COUCHBASE3_ADDON_CACHE, else $XDG_CACHE_HOME/couchbase-rx, else ~/.cache/couchbase-rx
 // so a fresh clone on the same machine (CI) restores it in milliseconds, and a fresh machine
-// builds once (about 60 s wall, 110 s CPU with -j 2 on this 2-core machine). Concurrent callers (several ava worker
+// builds once (60-150 s wall, ~110 s CPU with -j 2 on this 2-core machine). Concurrent callers (several ava worker
 // processes) serialise on a lock directory; only one builds.
 //
 // Usage:
