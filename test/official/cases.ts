@@ -994,6 +994,64 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
   });
 
+  kase('views: URL encoding of keys, dev namespace query, design doc update, descending exclusive end', async (t, c) => {
+    const mgr = c.bucket.viewIndexes();
+    const dd = `${name === 'couchbase3' ? 'cb3' : 'cb4'}_enc`;
+    const odd = ['a b', 'a+b', 'a&b=c', '100%', 'ü/ö?#', '"quoted"', 'tab\there'];
+    for (const [i, v] of odd.entries()) await w(c.coll.upsert(k(`enc-${i} id&+%`), { type: `${name}-enc`, s: v, i }), `upsert enc-${i}`);
+    const map1 = `function (doc, meta) { if (doc.type === '${name}-enc') { emit(doc.s, doc.i); } }`;
+    const map2 = `function (doc, meta) { if (doc.type === '${name}-enc') { emit(doc.i, doc.s); } }`;
+    await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(dd, { v: new c.sdk.DesignDocumentView(map1) })), 'upsert enc ddoc', 15_000);
+    const RP = c.sdk.ViewScanConsistency.RequestPlus;
+    for (const [i, v] of odd.entries()) {
+      const r = (await w(c.bucket.viewQuery(dd, 'v', { key: v, scanConsistency: RP }), `key ${JSON.stringify(v)}`, 15_000)) as any;
+      t.deepEqual(r.rows.map((x: any) => [x.id, x.key, x.value]), [[k(`enc-${i} id&+%`), v, i]], `key ${JSON.stringify(v)} survives the URL`);
+    }
+    const ks = (await w(c.bucket.viewQuery(dd, 'v', { keys: ['a+b', 'a b', '100%'], scanConsistency: RP }), 'keys with odd chars', 15_000)) as any;
+    t.deepEqual(ks.rows.map((x: any) => x.key), ['a+b', 'a b', '100%']);
+    const idr = (await w(c.bucket.viewQuery(dd, 'v', { range: { start: 'a b', end: 'a b' }, idRange: { start: k('enc-0 id&+%') }, scanConsistency: RP }), 'idRange with odd chars', 15_000)) as any;
+    t.is(idr.rows.length, 1, 'startkey_docid with & + % decoded');
+    // Changing the map function rebuilds the index.
+    await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(dd, { v: new c.sdk.DesignDocumentView(map2) })), 'update enc ddoc', 15_000);
+    const upd = (await w(c.bucket.viewQuery(dd, 'v', { scanConsistency: RP }), 'after update', 15_000)) as any;
+    t.deepEqual(upd.rows.map((x: any) => x.key), [0, 1, 2, 3, 4, 5, 6], 'index rebuilt with the new map');
+    const descExcl = (await w(c.bucket.viewQuery(dd, 'v', { order: c.sdk.ViewOrdering.Descending, range: { start: 5, end: 2, inclusiveEnd: false }, scanConsistency: RP }), 'descending exclusive end', 15_000)) as any;
+    t.deepEqual(descExcl.rows.map((x: any) => x.key), [5, 4, 3], 'descending with inclusive_end=false excludes the end key');
+    const past = (await w(c.bucket.viewQuery(dd, 'v', { skip: 100, scanConsistency: RP }), 'skip past the end', 15_000)) as any;
+    t.deepEqual(past.rows, []);
+    // A development design doc is queried in the development namespace.
+    const devView = new c.sdk.DesignDocumentView(map1);
+    if (name === 'couchbase3') {
+      await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(`dev_${dd}`, { v: devView })), 'upsert dev ddoc', 15_000);
+      const dev = (await w(c.bucket.viewQuery(`dev_${dd}`, 'v', { key: 'a b', scanConsistency: RP, fullSet: true }), 'query dev ddoc', 15_000)) as any;
+      t.is(dev.rows.length, 1);
+      await w(mgr.dropDesignDocument(`dev_${dd}`), 'drop dev');
+    } else {
+      const NS = c.sdk.DesignDocumentNamespace;
+      await w(mgr.upsertDesignDocument(new c.sdk.DesignDocument(dd, { v: devView }), NS.Development), 'upsert dev ddoc', 15_000);
+      const dev = (await w(c.bucket.viewQuery(dd, 'v', { key: 'a b', scanConsistency: RP, fullSet: true, namespace: NS.Development }), 'query dev ddoc', 15_000)) as any;
+      t.is(dev.rows.length, 1);
+      await w(mgr.dropDesignDocument(dd, NS.Development), 'drop dev');
+    }
+    await w(mgr.dropDesignDocument(dd), 'drop');
+    await rejects(t, c.bucket.viewQuery(dd, 'v', {}), ['DesignDocumentNotFoundError', 'ViewNotFoundError'], 'query dropped ddoc');
+  });
+
+  kase('flush through the control API empties KV and views', async (t, c) => {
+    await setupViews(c);
+    await w(c.coll.upsert(k('flushme'), { v: 1 }), 'upsert');
+    await w(c.emu.flush('default'), 'flush default', 15_000);
+    await rejects(t, c.coll.get(k('flushme')), 'DocumentNotFoundError', 'get after flush');
+    const res = (await w(c.bucket.viewQuery(DDOC, 'by_name', { scanConsistency: c.sdk.ViewScanConsistency.RequestPlus }), 'view after flush', 15_000)) as any;
+    t.deepEqual(res.rows, [], 'the index is empty after a flush');
+    // Design documents survive a flush (they are not documents of the bucket's data).
+    const dd = await w(c.bucket.viewIndexes().getDesignDocument(DDOC), 'design doc after flush');
+    t.truthy(dd.views.by_name);
+    // Put the people back for the later cases.
+    viewsReady = undefined;
+    await setupViews(c);
+  });
+
   // Must stay last: it changes the topology for the rest of the file.
   kase('failover through the control API: the SDK carries on', async (t, c) => {
     const keys = Array.from({ length: 40 }, (_, i) => k(`fo-${i}`));
