@@ -5,9 +5,9 @@
  *   c.connectionString; // couchbase://127.0.0.1:<kv1>,127.0.0.1:<kv2>,...
  *   await c.stop();
  */
-import * as fs from 'node:fs';
 import { Cluster, loadSampleInto, type BucketSpec, type ViewsModule } from './cluster/cluster.js';
 import { RestServer } from './rest/server.js';
+import { lockDataDir } from './store/disk.js';
 import type { Fault } from './kv/session.js';
 
 export interface EmulatorOptions {
@@ -82,7 +82,7 @@ async function loadViews(): Promise<ViewsModule | undefined> {
 
 class EmulatorHandle implements Emulator {
   private stopped = false;
-  constructor(readonly cluster: Cluster, private readonly rest: RestServer) {}
+  constructor(readonly cluster: Cluster, private readonly rest: RestServer, private readonly release?: () => void) {}
 
   get connectionString(): string {
     const nodes = this.cluster.activeNodes();
@@ -150,13 +150,14 @@ class EmulatorHandle implements Emulator {
     this.stopped = true;
     await this.rest.close();
     await this.cluster.close();
+    this.release?.();
   }
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const nodes = Math.max(1, Math.floor(options.nodes ?? 1));
   const views = options.views === false ? undefined : await loadViews();
-  if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
+  const release = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   const cluster = new Cluster({
     nodes,
     replicas: Math.max(0, Math.floor(options.replicas ?? 0)),
@@ -183,9 +184,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (e) {
     await rest.close();
     await cluster.close();
+    release?.();
     throw e;
   }
-  return new EmulatorHandle(cluster, rest);
+  return new EmulatorHandle(cluster, rest, release);
 }
 
 export { Cluster } from './cluster/cluster.js';

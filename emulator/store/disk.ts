@@ -213,3 +213,42 @@ export class BucketLog {
     }
   }
 }
+
+/**
+ * Claims a data dir for this process (`<dir>/emulator.pid`). A dir held by another live
+ * process is refused; a stale claim (its process gone, e.g. after kill -9) is taken over.
+ * Returns the release function.
+ */
+export function lockDataDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'emulator.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || alive(pid))) {
+        throw new Error(`data dir ${dir} is in use by process ${pid}`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot claim data dir ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

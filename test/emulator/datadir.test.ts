@@ -87,6 +87,17 @@ test('in-process: documents, buckets and design docs survive a restart', async (
   await emu.stop();
 });
 
+test('a data dir in use by a live emulator is refused; a stale claim is taken over', async (t) => {
+  const dir = tmp();
+  const a = await startEmulator({ dataDir: dir, views: false });
+  await t.throwsAsync(startEmulator({ dataDir: dir, views: false }), { message: /in use by process/ });
+  await a.stop();
+  fs.writeFileSync(path.join(dir, 'emulator.pid'), '999999999');
+  const b = await startEmulator({ dataDir: dir, views: false });
+  await b.stop();
+  t.false(fs.existsSync(path.join(dir, 'emulator.pid')));
+});
+
 async function startCli(dir: string): Promise<{ child: ChildProcess; kv: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'emulator/cli.ts'), '--data-dir', dir, '--no-views'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
