@@ -191,6 +191,7 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   if (!decode(env, info.Length() > 0 ? info[0] : env.Undefined(), b)) return env.Undefined();
 
   Napi::Int32Array rcs = Napi::Int32Array::New(env, b.count);
+  if (rcs.IsEmpty() || (b.count > 0 && rcs.Data() == nullptr)) return env.Undefined();  // env terminating
   int32_t *out = rcs.Data();
   lcb_STATUS refuse = LCB_SUCCESS;
   if (state_ == State::Closing || state_ == State::Closed) {

@@ -329,14 +329,20 @@ void Connection::call_js(Napi::FunctionReference &fn, std::initializer_list<napi
   napi_value recv = nullptr;
   napi_get_global(env, &recv);  // napi_make_callback wants an object as receiver
   napi_value result = nullptr;
-  napi_status st = napi_make_callback(env, async_context_, recv, fn.Value(), args.size(), args.begin(), &result);
+  napi_value fn_value = nullptr;
+  if (napi_get_reference_value(env, fn.operator napi_ref(), &fn_value) != napi_ok || fn_value == nullptr) return;
+  for (napi_value arg : args) {
+    if (arg == nullptr) return;  // a creation failed: the environment is going away
+  }
+  napi_status st = napi_make_callback(env, async_context_, recv, fn_value, args.size(), args.begin(), &result);
   if (st != napi_ok) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (pending) {
       napi_value error = nullptr;
-      napi_get_and_clear_last_exception(env, &error);
-      napi_fatal_exception(env, error);  // 'uncaughtException', as for any JS callback
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok && error != nullptr) {
+        napi_fatal_exception(env, error);  // 'uncaughtException', as for any JS callback
+      }
     }
   }
 }
@@ -356,7 +362,7 @@ void Connection::deliver_events() {
     ResponseBuffer out;
     std::swap(out, buffer_);
     Napi::Object js = out.to_js(env);
-    call_js(on_responses_, {js});
+    if (!js.IsEmpty()) call_js(on_responses_, {js});
     // keep the capacity of the columns for the next iteration
     out.clear();
     if (buffer_.size() == 0) std::swap(out, buffer_);

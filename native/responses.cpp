@@ -54,8 +54,15 @@ Napi::Object ResponseBuffer::to_js(Napi::Env env) const {
   const size_t n = size();
   // 8-byte columns first, then 4-byte, then 1-byte: every view stays aligned.
   const size_t bytes = n * (8 + 8 + 4 + 4 + 4 + 4 + 4 + 1);
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes ? bytes : 1);
-  auto *base = static_cast<uint8_t *>(ab.Data());
+  // Every creation may fail once the environment is terminating (worker.terminate()): then
+  // nothing is delivered, and no empty handle may be used (node-addon-api would abort).
+  napi_value raw_ab = nullptr;
+  void *raw_data = nullptr;
+  if (napi_create_arraybuffer(env, bytes ? bytes : 1, &raw_data, &raw_ab) != napi_ok || raw_ab == nullptr) {
+    return Napi::Object();
+  }
+  Napi::ArrayBuffer ab(env, raw_ab);
+  auto *base = static_cast<uint8_t *>(raw_data);
   size_t o_cas = 0;
   size_t o_u64 = put(base, o_cas, cas);
   size_t o_seq = put(base, o_u64, u64);
