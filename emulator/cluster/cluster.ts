@@ -313,7 +313,7 @@ export class Cluster extends EventEmitter implements KvCluster {
     if (this.activeNodes().length <= 1) throw new ClusterError('cannot fail over the last node');
     n.membership = 'failed';
     const alive = new Set(this.activeNodes().map((x) => x.id));
-    for (const { bucket } of this.buckets.values()) {
+    for (const { bucket, views } of this.buckets.values()) {
       const promoted = new Set<number>();
       const map = bucket.map.map((row, vb) => {
         const rest = row.filter((id) => id >= 0 && alive.has(id));
@@ -327,6 +327,8 @@ export class Cluster extends EventEmitter implements KvCluster {
         return out;
       });
       bucket.applyMap(map, promoted);
+      // Promoted replicas may lack the last unreplicated mutations: indexes rebuild from what survived.
+      views?.reset();
     }
     this.bump();
   }
