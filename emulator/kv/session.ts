@@ -35,6 +35,9 @@ export interface KvCluster {
   onInternalError?(e: unknown): void;
 }
 
+/** Input held for a hung node beyond this closes the connection. */
+const MAX_HELD = 64 * 1024 * 1024;
+
 export interface KvNode {
   readonly id: number;
   readonly state: 'up' | 'stopped' | 'hung';
@@ -64,12 +67,15 @@ export class Session implements FrameSink {
   }
 
   private held: Buffer[] = [];
+  private heldBytes = 0;
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (this.node.state === 'hung') {
       // A hung node reads nothing; what arrives meanwhile is handled when it resumes.
       this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > MAX_HELD) this.close();
       return;
     }
     this.writing = true;
@@ -82,6 +88,7 @@ export class Session implements FrameSink {
   resume(): void {
     const held = this.held;
     this.held = [];
+    this.heldBytes = 0;
     for (const c of held) this.onData(c);
   }
 
