@@ -12,9 +12,15 @@ import { vbucketOf } from '../../emulator/cluster/vbucket-map.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+const dirs: string[] = [];
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'emu-data-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-data-'));
+  dirs.push(d);
+  return d;
 }
+test.after.always(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test('log replay keeps exactly the complete records at every truncation point', (t) => {
   const dir = tmp();

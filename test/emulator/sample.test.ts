@@ -72,6 +72,7 @@ test('zip reader: stored and deflated entries', (t) => {
 
 test('loads a sample from a zip (docs, design docs; index statements skipped)', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-zip-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'mini.zip');
   fs.writeFileSync(file, writeZip(small));
   const emu = await startEmulator({ buckets: ['mini'] });
@@ -111,6 +112,7 @@ test('loads beer-sample from its folder (startEmulator samples option) and from 
     // Zip the folder (prefix folder as in the original beer-sample.zip) and load it again.
     const entries = fs.readdirSync(path.join(beerDir, 'docs')).filter((n) => n.endsWith('.json')).map((n) => ({ name: `beer-sample/docs/${n}`, data: fs.readFileSync(path.join(beerDir, 'docs', n)) }));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-beer-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
     const zip = path.join(dir, 'beer-sample.zip');
     fs.writeFileSync(zip, writeZip(entries));
     await emu.createBucket('beer2');
