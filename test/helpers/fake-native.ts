@@ -307,6 +307,10 @@ export class FakeConnection implements NativeConnection {
         return this.#reply(seq, 0, { cas: d.cas, flags: d.flags, data: d.value });
       }
       case NativeOp.GetReplica: {
+        if (![-2, -1, 0, 1, 2].includes(aux)) {
+          rcs[i] = RC.INVALID_ARGUMENT; // like the addon: rejected at submit
+          return;
+        }
         if (mc) return this.#reply(seq, RC.UNSUPPORTED);
         const replicas = Math.min(this.#cluster.opts.replicas, this.#cluster.opts.nodes - 1);
         if (replicas === 0 || aux >= replicas) return this.#reply(seq, RC.NO_MATCHING_SERVER);
@@ -399,7 +403,10 @@ export class FakeConnection implements NativeConnection {
         return this.#reply(seq, 0, { cas: d.cas });
       }
       case NativeOp.Observe: {
-        if (mc) return this.#reply(seq, RC.UNSUPPORTED);
+        if (mc) {
+          rcs[i] = RC.UNSUPPORTED; // like the addon: memcached has no vBuckets, rejected at submit
+          return;
+        }
         const nodes = this.#cluster.nodeNames();
         const replicas = Math.min(this.#cluster.opts.replicas, nodes.length - 1);
         const d = store.get(k);
