@@ -432,6 +432,47 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     }
   });
 
+  kase('flexible framing (magic 0x08): preserveExpiry and durabilityLevel keep the connection', async (t, { coll, emu, sdk }) => {
+    // Both SDKs send these options as "alt" requests (magic 0x08 + frame infos), which Couchbase
+    // Server accepts without any HELLO negotiation. Other requests in flight on the same
+    // connection must not suffer, whatever the answer.
+    const keys = Array.from({ length: 100 }, (_, i) => k(`ff-${i}`));
+    await w(Promise.all(keys.map((key, i) => coll.upsert(key, { i }))), 'seed', 15_000);
+    const key = k('ff-ttl');
+    await w(coll.upsert(key, { v: 1 }, { expiry: 20 }), 'upsert expiry 20');
+    const rep = coll.replace(key, { v: 2 }, { preserveExpiry: true, timeout: 3000 }).then(
+      (r: any) => r,
+      (e: unknown) => e,
+    );
+    const gets = await w(Promise.all(keys.map((kk) => coll.get(kk, { timeout: 3000 }).then(() => 'ok', (e: any) => e?.constructor?.name))), 'gets behind it', 15_000);
+    const bad = gets.filter((g: string) => g !== 'ok');
+    t.is(bad.length, 0, `requests sharing the connection with a 0x08 request all succeed (failed: ${bad.length}: ${[...new Set(bad)]})`);
+    const r = await w(rep, 'replace preserveExpiry');
+    t.false(r instanceof Error, `replace with preserveExpiry succeeds as on Couchbase Server: ${describe(r)}`);
+    t.deepEqual((await w(coll.get(key), 'get after replace')).content, { v: 2 });
+    await w(Promise.resolve(emu.advanceClock(21)), 'advanceClock 21');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'the preserved 20 s expiry still applies');
+    // Sync durability: Couchbase Server performs it; an emulator without it must still answer cleanly.
+    const dres = await w(
+      coll.upsert(k('ff-dura'), { v: 1 }, { durabilityLevel: sdk.DurabilityLevel.Majority, timeout: 5000 }).then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+      'upsert durabilityLevel Majority',
+      15_000,
+    );
+    t.log(`durabilityLevel Majority: ${dres === 'ok' ? 'ok' : describe(dres)}`);
+    const clean =
+      dres === 'ok' ||
+      dres instanceof sdk.DurabilityImpossibleError ||
+      dres instanceof sdk.DurabilityLevelNotAvailableError ||
+      (name === 'couchbase3' && /LCB_ERR_UNSUPPORTED_OPERATION/.test(String((dres as any)?.message)));
+    t.true(clean, `durable write: success or a durability error, not a dropped connection (${describe(dres)})`);
+    const after = await w(Promise.all(keys.map((kk) => coll.get(kk, { timeout: 3000 }).then(() => 'ok', (e: any) => e?.constructor?.name))), 'gets after', 15_000);
+    t.true(after.every((g: string) => g === 'ok'), 'the connection is still fine afterwards');
+    await w(Promise.all(keys.map((kk) => coll.remove(kk))), 'cleanup', 15_000);
+  });
+
   kase('expiry semantics: upsert resets it, getAndTouch(0) clears it, counters and exists honour it', async (t, { coll, emu }) => {
     // A mutation without an expiry resets the document's expiry to none (no preserveExpiry).
     await w(coll.upsert(k('exp-reset'), { v: 1 }, { expiry: 5 }), 'upsert expiry 5');
