@@ -1016,7 +1016,7 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     t.is(total.rows[0].value, [...expected.values()].reduce((a, b) => a + b, 0));
   });
 
-  kase('hung node, then failover of it (own emulator): the SDK carries on', async (t, c) => {
+  kase('hung node, then failover of it via POST /controller/failOver (own emulator): the SDK carries on', async (t, c) => {
     // A node that stops answering (connections open, silence) is the hard case: the SDK gets no
     // NOT_MY_VBUCKET from it and must learn the new map from the other nodes.
     const emu2 = await w(startCluster(), 'start second emulator', 30_000);
@@ -1031,7 +1031,22 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       const failed = during.filter((r: any) => r !== 'ok');
       t.log(`node 1 hung: ${during.length - failed.length} ok, ${failed.length} failed (${[...new Set(failed.map((e: any) => e?.constructor?.name))].join(', ')})`);
       t.true(failed.length > 0 && failed.length < keys.length, 'only the hung node\'s keys fail');
-      await w(emu2.failover(1), 'failover hung node 1', 15_000);
+      // Fail it over the way an operator does: ns_server's REST API, POST /controller/failOver
+      // with the node's otpNode (read from /pools/default, matched by its KV port).
+      const auth = 'Basic ' + Buffer.from(`${emu2.username}:${emu2.password}`).toString('base64');
+      const pools = await w(fetch(`${emu2.restUrl}/pools/default`, { headers: { authorization: auth } }).then((r) => r.json()), 'GET /pools/default');
+      const victim = (pools.nodes as any[]).find((n) => n.ports?.direct === emu2.nodes[1].kv);
+      t.truthy(victim?.otpNode, `otpNode of node 1 in /pools/default: ${JSON.stringify(pools.nodes?.map((n: any) => [n.otpNode, n.ports]))}`);
+      const fo = await w(
+        fetch(`${emu2.restUrl}/controller/failOver`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `otpNode=${encodeURIComponent(victim.otpNode)}`,
+        }),
+        'POST /controller/failOver',
+        15_000,
+      );
+      t.is(fo.status, 200, `POST /controller/failOver: ${fo.status} ${await fo.text()}`);
       for (const key of keys) {
         const r = await eventually(() => coll.get(key, { timeout: 1500 }), 20_000, `get ${key} after failover of the hung node`, 200);
         t.deepEqual(r.content, { key });
