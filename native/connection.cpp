@@ -8,6 +8,7 @@
 #include <libcouchbase/vbucket.h>
 #include <libuv_io_opts.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -257,36 +258,38 @@ void Connection::on_response(const Response &r, bool is_final) {
   schedule_delivery();
 }
 
-void Connection::on_multi_response(const Response &r) {
-  if (!accepting_responses()) return;
-  auto it = held_.find(r.seq);
-  if (it != held_.end()) {
-    buffer_.push(it->second.r, false);
-    schedule_delivery();
-  } else {
-    it = held_.emplace(r.seq, Held{}).first;
-  }
-  Held &h = it->second;
-  h.r = r;
-  h.data.assign(r.data ? r.data : "", r.ndata);
+void Connection::push_held(Held &h, bool is_final) {
   h.r.data = h.data.data();
+  h.r.ndata = h.data.size();
+  buffer_.push(h.r, is_final);
 }
 
-void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *text) {
+void Connection::on_multi_response(const Response &r, bool keep_all) {
   if (!accepting_responses()) return;
+  std::vector<Held> &held = held_[r.seq];
+  if (!keep_all && !held.empty()) {
+    push_held(held.front(), false);
+    held.clear();
+    schedule_delivery();
+  }
+  held.push_back(Held{r, std::string(r.data ? r.data : "", r.ndata)});
+}
+
+void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *text, bool master_first) {
+  if (!accepting_responses()) return;
+  std::vector<Held> held;
   auto it = held_.find(seq);
   if (it != held_.end()) {
-    bool error_after = rc != LCB_SUCCESS;
-    buffer_.push(it->second.r, !error_after);
+    held = std::move(it->second);
     held_.erase(it);
-    if (error_after) {
-      Response r;
-      r.seq = seq;
-      r.rc = rc;
-      if (text) r.text = *text, r.has_text = true;
-      buffer_.push(r, true);
-    }
-  } else {
+  }
+  if (master_first) {
+    std::stable_partition(held.begin(), held.end(), [](const Held &h) { return (h.r.aux & 0x100) != 0; });
+  }
+  // The last real response carries `final`, unless the command ended with an error of its own.
+  bool error_after = rc != LCB_SUCCESS || held.empty();
+  for (size_t i = 0; i < held.size(); i++) push_held(held[i], !error_after && i + 1 == held.size());
+  if (error_after) {
     Response r;
     r.seq = seq;
     r.rc = rc;
@@ -454,7 +457,9 @@ void Connection::begin_close() {
     connect_done_pending_ = true;
   }
   // Fail whatever is outstanding: every command still gets its final response.
-  for (auto &h : held_) buffer_.push(h.second.r, false);
+  for (auto &entry : held_) {
+    for (auto &h : entry.second) push_held(h, false);
+  }
   held_.clear();
   for (auto &o : outstanding_) {
     Response r;

@@ -80,10 +80,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   lcb_INSTANCE *instance() const { return instance_; }
   // A response of a single-response command, or one of several (final says which).
   void on_response(const Response &r, bool is_final);
-  // For commands with several responses whose last one libcouchbase marks with an empty
-  // "final" callback (stats, observe): the previous one is held back and flagged final.
-  void on_multi_response(const Response &r);
-  void on_multi_final(uint32_t seq, int32_t rc, const std::string *text);
+  // For commands with several responses whose end libcouchbase marks with an empty "final"
+  // callback (stats, observe): responses are held back so that the last real one can carry
+  // `final`. Stats keeps only the latest; observe keeps all and hands them over master first.
+  void on_multi_response(const Response &r, bool keep_all);
+  void on_multi_final(uint32_t seq, int32_t rc, const std::string *text, bool master_first);
   // libcouchbase's error context text of a failed response, if any.
   static void set_error_text(Response &r, const lcb_KEY_VALUE_ERROR_CONTEXT *ctx);
 
@@ -155,9 +156,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Multi-response commands (stats, observe): the last response not yet handed over.
   struct Held {
     Response r;
-    std::string data;  // r.data points here: libcouchbase's buffer is gone after the callback
+    std::string data;  // a copy: libcouchbase's buffer is gone after the callback
   };
-  std::unordered_map<uint32_t, Held> held_;
+  std::unordered_map<uint32_t, std::vector<Held>> held_;
+  void push_held(Held &h, bool is_final);
 
   Connection *next_ = nullptr;  // the addon's list of live connections
   Connection *prev_ = nullptr;

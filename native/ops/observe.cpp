@@ -43,7 +43,7 @@ static void on_observe(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   r.seq = cookie_seq(resp->cookie);
   r.rc = resp->ctx.rc;
   if (resp->rflags & LCB_RESP_F_FINAL) {
-    conn->on_multi_final(r.seq, r.rc, nullptr);
+    conn->on_multi_final(r.seq, r.rc, nullptr, true);
     return;
   }
   r.cas = resp->ctx.cas;
@@ -52,7 +52,7 @@ static void on_observe(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
     r.text = resp->ctx.endpoint;
     r.has_text = true;
   }
-  conn->on_multi_response(r);
+  conn->on_multi_response(r, true);
 }
 
 void install_observe(lcb_INSTANCE *instance) {

@@ -29,12 +29,11 @@ static void on_stats(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   size_t nserver = 0;
   lcb_respstats_server(resp, &server, &nserver);
   if (server == nullptr) {  // the closing response of the broadcast
-    std::string text;
     const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
     if (r.rc != LCB_SUCCESS && lcb_respstats_error_context(resp, &ctx) == LCB_SUCCESS) {
       Connection::set_error_text(r, ctx);
     }
-    conn->on_multi_final(r.seq, r.rc, r.has_text ? &r.text : nullptr);
+    conn->on_multi_final(r.seq, r.rc, r.has_text ? &r.text : nullptr, false);
     return;
   }
   const char *key = nullptr;
@@ -46,7 +45,7 @@ static void on_stats(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   if (key) r.text.append(key, nkey);
   r.has_text = true;
   lcb_respstats_value(resp, &r.data, &r.ndata);
-  conn->on_multi_response(r);
+  conn->on_multi_response(r, false);
 }
 
 void install_stats(lcb_INSTANCE *instance) { lcb_install_callback(instance, LCB_CALLBACK_STATS, on_stats); }
