@@ -165,6 +165,10 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       // absolute Unix time, here 2678400 = 1970-02-01, already past: the document is expired at
       // once. SDK misbehaviour against any server (fixed in 4.x by JSCBC-1357).
       await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get right after (already expired)');
+      // Exactly 30 days is still relative (the server's rule is "> 30 days = absolute").
+      const days30 = 30 * 24 * 3600;
+      await w(coll.upsert(k('exp-30d'), { v: 30 }, { expiry: days30 }), 'upsert expiry exactly 30 days');
+      t.deepEqual((await w(coll.get(k('exp-30d')), 'get 30-day doc')).content, { v: 30 }, 'expiry of exactly 30 days is relative');
       const abs = Math.floor(Date.now() / 1000) + 3600;
       await w(coll.upsert(key, { v: 'abs' }, { expiry: abs }), 'upsert absolute expiry in 1h');
       t.deepEqual((await w(coll.get(key), 'get absolute-expiry doc')).content, { v: 'abs' });
@@ -514,8 +518,18 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     t.log(`unlock with wrong CAS: ${describe(uerr)}`);
     if (name === 'couchbase4') t.true(uerr instanceof t.context.sdk.CasMismatchError, 'couchbase4 maps LOCKED on UNLOCK to CasMismatchError');
     else t.true(uerr instanceof t.context.sdk.DocumentLockedError, 'couchbase3 reports LOCKED on UNLOCK as DocumentLockedError');
-    await w(coll.unlock(key, locked.cas), 'unlock with right CAS');
-    await w(coll.upsert(key, { v: 2 }), 'upsert after unlock');
+    // More mutations on a locked document (kv_engine: a locked item refuses any store whose CAS is
+    // not the lock's with LOCKED; ADD still says the key exists).
+    await rejects(t, coll.insert(key, { v: 9 }), 'DocumentExistsError', 'insert over a locked document');
+    const lockedAnswers = name === 'couchbase3' ? ['DocumentLockedError'] : ['AmbiguousTimeoutError', 'UnambiguousTimeoutError'];
+    await rejects(t, coll.replace(key, { v: 9 }, { cas: other.cas, timeout: 1500 }), lockedAnswers, 'replace with a wrong CAS on a locked document');
+    await rejects(t, coll.binary().append(key, 'x', { timeout: 1500 }), [...lockedAnswers, 'TimeoutError'], 'append to a locked document');
+    await rejects(t, coll.getAndTouch(key, 10, { timeout: 1500 }), [...lockedAnswers, 'TimeoutError'], 'getAndTouch a locked document');
+    t.deepEqual((await w(coll.get(key), 'get after refused writes')).content, { v: 1 }, 'nothing changed while locked');
+    // remove with the lock CAS removes (and so unlocks)
+    await w(coll.remove(key, { cas: locked.cas }), 'remove with the lock CAS');
+    await rejects(t, coll.get(key), 'DocumentNotFoundError', 'get after remove with lock CAS');
+    await w(coll.upsert(key, { v: 2 }), 'upsert after remove');
   });
 
   kase('value over 20 MiB rejected', async (t, { coll }) => {
