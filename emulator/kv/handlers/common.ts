@@ -1,8 +1,11 @@
-/** Shared request checks: bucket selected, key sane, extras as the opcode wants, vBucket owned. */
-import { MAX_KEY_LEN, Status } from '../opcodes.js';
+/**
+ * Shared by the handlers: request checks (bucket selected, key sane, extras as the opcode wants,
+ * vBucket owned), GET-style hits, and mutation replies (quiet forms, MUTATION_SEQNO extras).
+ */
+import { MAX_KEY_LEN, Opcode, Status } from '../opcodes.js';
 import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
-import type { VBucket } from '../../store/vbucket.js';
+import type { Item, VBucket } from '../../store/vbucket.js';
 import { NUM_VBUCKETS } from '../../cluster/vbucket-map.js';
 
 /**
@@ -38,4 +41,34 @@ export function mutationExtras(s: Session, vb: VBucket, seqno: number): Buffer |
   e.writeBigUInt64BE(vb.uuid, 0);
   e.writeBigUInt64BE(BigInt(seqno), 8);
   return e;
+}
+
+/** Writes a GET-style hit: flags extras, optional key, value. */
+export function hit(s: Session, r: Request, item: Item, cas: bigint, withKey: boolean): void {
+  const kl = withKey ? r.keylen : 0;
+  const v = item.value;
+  const out = s.out;
+  out.header(r.opcode, Status.Success, r.opaque, cas, kl, 4, s.json ? item.datatype : 0, 4 + kl + v.length);
+  out.u32(item.flags);
+  if (kl) out.bytes(r.buf, r.keyStart, r.keyStart + kl);
+  out.bytes(v);
+  if (!s.writing) s.flush();
+}
+
+function isQuiet(op: number): boolean {
+  return (
+    op === Opcode.SetQ || op === Opcode.AddQ || op === Opcode.ReplaceQ || op === Opcode.DeleteQ ||
+    op === Opcode.AppendQ || op === Opcode.PrependQ || op === Opcode.IncrementQ || op === Opcode.DecrementQ
+  );
+}
+
+export function committed(s: Session, r: Request, vb: VBucket, key: string, item: Item, body?: Buffer): void {
+  s.bucket!.commit(vb, key, item);
+  if (isQuiet(r.opcode)) return;
+  s.reply(r, Status.Success, item.cas, mutationExtras(s, vb, item.seqno), body);
+}
+
+/** Datatype bits we never negotiated (snappy, xattr) make the request invalid. */
+export function badDatatype(r: Request): boolean {
+  return (r.datatype & ~1) !== 0;
 }

@@ -1,6 +1,5 @@
-/** HELLO, GET_ERROR_MAP, NOOP, VERSION, QUIT (BinaryProtocol.md "HELLO", "Get Error Map"). */
-import { STATUS_NAMES, SUPPORTED_FEATURES, HelloFeature, Status } from '../opcodes.js';
-import { VERSION } from '../../cluster/config.js';
+/** HELLO (only implemented features are granted) and GET_ERROR_MAP. */
+import { Status, STATUS_NAMES, SUPPORTED_FEATURES, HelloFeature } from '../opcodes.js';
 import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
 
@@ -43,19 +42,4 @@ export function errorMap(s: Session, r: Request): void {
   const v = r.buf.readUInt16BE(r.valueStart);
   if (v < 1) return s.error(r, Status.Einval);
   s.reply(r, Status.Success, 0n, undefined, errorMapBody(), s.json ? 1 : 0);
-}
-
-export function noop(s: Session, r: Request): void {
-  s.reply(r, Status.Success);
-}
-
-const versionBody = Buffer.from(VERSION);
-
-export function version(s: Session, r: Request): void {
-  s.reply(r, Status.Success, 0n, undefined, versionBody);
-}
-
-export function quit(s: Session, r: Request): void {
-  if (r.opcode === 0x07) s.reply(r, Status.Success);
-  s.end();
 }

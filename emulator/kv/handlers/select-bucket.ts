@@ -1,4 +1,4 @@
-/** SELECT_BUCKET and GET_CLUSTER_CONFIG (CCCP; GCCCP when no bucket is selected). */
+/** SELECT_BUCKET: the administrator may select any bucket, a bucket user only its own. */
 import { Status } from '../opcodes.js';
 import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
@@ -11,12 +11,4 @@ export function selectBucket(s: Session, r: Request): void {
   if (!b) return s.error(r, Status.KeyEnoent);
   s.bucket = b;
   s.reply(r, Status.Success);
-}
-
-export function clusterConfig(s: Session, r: Request): void {
-  if (s.bucket) {
-    return s.reply(r, Status.Success, 0n, undefined, s.cluster.bucketConfigJson(s.bucket, s.node.id), s.json ? 1 : 0);
-  }
-  if (s.user === undefined) return s.error(r, Status.Eaccess);
-  s.reply(r, Status.Success, 0n, undefined, s.cluster.clusterConfigJson(s.node.id), s.json ? 1 : 0);
 }

@@ -1,0 +1,20 @@
+/** NOOP, VERBOSITY, VERSION, QUIT/QUITQ. */
+import { Status } from '../opcodes.js';
+import type { Request } from '../packet.js';
+import type { Session } from '../session.js';
+import { VERSION } from '../../cluster/config.js';
+
+export function noop(s: Session, r: Request): void {
+  s.reply(r, Status.Success);
+}
+
+const versionBody = Buffer.from(VERSION);
+
+export function version(s: Session, r: Request): void {
+  s.reply(r, Status.Success, 0n, undefined, versionBody);
+}
+
+export function quit(s: Session, r: Request): void {
+  if (r.opcode === 0x07) s.reply(r, Status.Success);
+  s.end();
+}
