@@ -719,6 +719,20 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     t.deepEqual(names(res), ['bob', 'cat', 'dan', 'eve'], 'end key still included: inclusive_end was not sent');
   });
 
+  kase('views: stale=ok serves the built index, update_after refreshes after answering', async (t, c) => {
+    await setupViews(c);
+    const SC = c.sdk.ViewScanConsistency;
+    const q = async (sc: unknown, what: string) => ((await w(c.bucket.viewQuery(DDOC, 'by_name', { scanConsistency: sc, key: 'jim' }), what, 15_000)) as any).rows.length;
+    t.is(await q(SC.RequestPlus, 'stale=false before'), 0);
+    await w(c.coll.upsert(k('p10'), { type: `${name}-person`, name: 'jim', colour: 'red', n: 10 }), 'upsert p10');
+    t.is(await q(SC.NotBounded, 'stale=ok right after the write'), 0, 'stale=ok: the index as last built');
+    t.is(await q(SC.UpdateAfter, 'stale=update_after right after'), 0, 'update_after: old index answers ...');
+    const seen = await eventually(async () => (await q(SC.NotBounded, 'stale=ok later')) === 1, 5000, 'index refreshed after update_after', 100);
+    t.true(seen, '... and is refreshed afterwards');
+    await w(c.coll.remove(k('p10')), 'remove p10');
+    t.is(await q(SC.RequestPlus, 'stale=false after remove'), 0);
+  });
+
   kase('views: many keys (500)', async (t, c) => {
     await setupViews(c);
     const keys = Array.from({ length: 500 }, (_, i) => (i % 50 === 0 ? 'cat' : `nobody-${String(i).padStart(4, '0')}`));
