@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "addon.h"
+#include "lcb_private.h"
 #include "ops/ops.h"
 
 namespace cbrx {
@@ -158,6 +159,8 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   ops::install_callbacks(instance_);
   lcb_set_bootstrap_callback(instance_, bootstrap_cb);
   lcb_set_destroy_callback(instance_, destroy_cb);
+  op_timeout_us_ = op_timeout;
+  config_timeout_us_ = config_timeout;
   lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &op_timeout);
   lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_CONFIGURATION_TIMEOUT, &config_timeout);
 }
@@ -219,21 +222,60 @@ Napi::Value Connection::connect(const Napi::CallbackInfo &info) {
 void Connection::bootstrap_cb(lcb_INSTANCE *instance, lcb_STATUS err) {
   auto *conn = static_cast<Connection *>(const_cast<void *>(lcb_get_cookie(instance)));
   if (conn == nullptr || conn->state_ != State::Connecting) return;
-  conn->connect_rc_ = err;
   if (err == LCB_SUCCESS) {
-    conn->state_ = State::Connected;
-    int off = 0;  // from now on every scheduled command waits for the prepare-phase flush
-    lcb_cntl(instance, LCB_CNTL_SET, LCB_CNTL_SCHED_IMPLICIT_FLUSH, &off);
     lcbvb_CONFIG *cfg = nullptr;
     if (lcb_cntl(instance, LCB_CNTL_GET, LCB_CNTL_VBCONFIG, &cfg) == LCB_SUCCESS && cfg != nullptr) {
       conn->ketama_ = lcbvb_get_distmode(cfg) == LCBVB_DIST_KETAMA;
     }
-  } else {
-    conn->state_ = State::Failed;
-    conn->create_detail_ = lcb_strerror_long(err);
+    if (conn->ketama_ && conn->start_probe()) return;
   }
-  conn->connect_done_pending_ = true;
-  conn->schedule_delivery();
+  conn->connect_finished(err);
+}
+
+bool Connection::start_probe() {
+  lcbvb_CONFIG *cfg = nullptr;
+  if (lcb_cntl(instance_, LCB_CNTL_GET, LCB_CNTL_VBCONFIG, &cfg) != LCB_SUCCESS || cfg == nullptr) return false;
+  lcb_CMDNOOP *cmd = nullptr;
+  if (lcb_cmdnoop_create(&cmd) != LCB_SUCCESS) return false;
+  lcb_install_callback(instance_, LCB_CALLBACK_NOOP, probe_cb);
+  // one callback per server, then a closing one
+  probe_remaining_ = lcbvb_get_nservers(cfg) + 1;
+  probe_rc_ = LCB_SUCCESS;
+  probe_ok_ = false;
+  // bounded by the bootstrap timeout, not the operation timeout (implicit flush is still on)
+  lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &config_timeout_us_);
+  lcb_STATUS rc = lcb_noop(instance_, nullptr, cmd);
+  lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &op_timeout_us_);
+  lcb_cmdnoop_destroy(cmd);
+  if (rc != LCB_SUCCESS) {
+    probe_remaining_ = 0;
+    connect_finished(rc);
+  }
+  return true;
+}
+
+void Connection::probe_cb(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
+  auto *conn = static_cast<Connection *>(const_cast<void *>(lcb_get_cookie(instance)));
+  if (conn == nullptr || conn->state_ != State::Connecting || conn->probe_remaining_ == 0) return;
+  // Like a couchbase:// bootstrap, one server that answers is enough; else the first error.
+  lcb_STATUS rc = lcb_respnoop_status(reinterpret_cast<const lcb_RESPNOOP *>(base));
+  if (rc == LCB_SUCCESS) conn->probe_ok_ = true;
+  if (rc != LCB_SUCCESS && conn->probe_rc_ == LCB_SUCCESS) conn->probe_rc_ = rc;
+  if (--conn->probe_remaining_ == 0) conn->connect_finished(conn->probe_ok_ ? LCB_SUCCESS : conn->probe_rc_);
+}
+
+void Connection::connect_finished(lcb_STATUS err) {
+  connect_rc_ = err;
+  if (err == LCB_SUCCESS) {
+    state_ = State::Connected;
+    int off = 0;  // from now on every scheduled command waits for the prepare-phase flush
+    lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_SCHED_IMPLICIT_FLUSH, &off);
+  } else {
+    state_ = State::Failed;
+    create_detail_ = lcb_strerror_long(err);
+  }
+  connect_done_pending_ = true;
+  schedule_delivery();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -401,6 +443,7 @@ Napi::Value Connection::set_operation_timeout(const Napi::CallbackInfo &info) {
     return env.Undefined();
   }
   if (instance_ && state_ != State::Closing && state_ != State::Closed) {
+    op_timeout_us_ = us;
     lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &us);
   }
   return env.Undefined();

@@ -112,6 +112,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   void on_closed();
 
   static void bootstrap_cb(lcb_INSTANCE *instance, lcb_STATUS err);
+  // memcached:// bootstraps from a static config without touching the network: connect then
+  // sends one NOOP to every server, so that an unreachable memcached fails connect.
+  bool start_probe();
+  static void probe_cb(lcb_INSTANCE *instance, int cbtype, const lcb_RESPBASE *resp);
+  void connect_finished(lcb_STATUS rc);
   static void destroy_cb(const void *cookie);
   static void prepare_cb(uv_prepare_t *handle);
   static void check_cb(uv_check_t *handle);
@@ -136,6 +141,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   bool flush_pending_ = false;
   bool connect_done_pending_ = false;
   lcb_STATUS connect_rc_ = LCB_SUCCESS;
+  uint32_t op_timeout_us_ = 0;
+  uint32_t config_timeout_us_ = 0;
+  unsigned probe_remaining_ = 0;
+  lcb_STATUS probe_rc_ = LCB_SUCCESS;
+  bool probe_ok_ = false;
   int handles_open_ = 0;
 
   uv_prepare_t flush_prep_;

@@ -14,13 +14,36 @@ import { native, RC, TestConnection } from './_support.js';
 
 const ADDON = new URL('../../build/Release/couchbase_rx.node', import.meta.url).pathname;
 
-/** A TCP server that accepts connections and never answers. */
-async function blackHole(): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * A TCP server that accepts connections and never answers, except (with `noop`) the memcached
+ * handshake and NOOPs: enough for a memcached:// connect to succeed, after which every command hangs.
+ */
+async function blackHole(opts: { noop?: boolean } = {}): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
+    let pending = Buffer.alloc(0);
+    s.on('data', (chunk) => {
+      if (!opts.noop) return;
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 24) {
+        const bodyLength = pending.readUInt32BE(8);
+        if (pending.length < 24 + bodyLength) break;
+        const header = pending.subarray(0, 24);
+        pending = pending.subarray(24 + bodyLength);
+        // handshake commands (HELLO, GET_ERROR_MAP, SASL_LIST_MECHS) are unknown; NOOP succeeds
+        const opcode = header[1];
+        if (opcode !== 0x0a && opcode !== 0x1f && opcode !== 0xfe && opcode !== 0x20) continue;
+        const reply = Buffer.alloc(24);
+        reply[0] = 0x81;
+        reply[1] = opcode;
+        reply.writeUInt16BE(opcode === 0x0a ? 0 : 0x81, 6);
+        header.copy(reply, 12, 12, 16); // opaque
+        s.write(reply);
+      }
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -63,6 +86,25 @@ test('a host that never answers gives a connect rc within the config timeout', a
   await hole.close();
 });
 
+test('memcached://: connect checks that a server answers', async (t) => {
+  const refused = new TestConnection(`memcached://127.0.0.1:${await closedPort()}`);
+  t.is((await refused.connect()).rc, RC.CONNECTION_REFUSED);
+  await refused.close();
+  const hole = await blackHole();
+  const silent = new TestConnection(`memcached://127.0.0.1:${hole.port}`, { configTimeoutUs: 500_000, operationTimeoutUs: 60_000_000 });
+  const t0 = Date.now();
+  t.is((await silent.connect()).rc, RC.TIMEOUT);
+  t.true(Date.now() - t0 < 3000);
+  await silent.close();
+  await hole.close();
+  // one server that answers is enough
+  const mc = await startMemcached();
+  const some = new TestConnection(`memcached://127.0.0.1:${mc.port},127.0.0.1:${await closedPort()}`);
+  t.is((await some.connect()).rc, RC.SUCCESS);
+  await some.close();
+  await mc.stop();
+});
+
 test('couchbases:// to a plaintext port is an rc, not an abort', async (t) => {
   const mc = await startMemcached();
   for (const connstr of [`couchbases://127.0.0.1:${mc.port}?ssl=no_verify`, `couchbases://127.0.0.1:${mc.port}`]) {
@@ -75,7 +117,7 @@ test('couchbases:// to a plaintext port is an rc, not an abort', async (t) => {
 });
 
 test('operations time out with an rc', async (t) => {
-  const hole = await blackHole();
+  const hole = await blackHole({ noop: true });
   const c = new TestConnection(`memcached://127.0.0.1:${hole.port}`, { operationTimeoutUs: 300_000 });
   t.is((await c.connect()).rc, RC.SUCCESS);
   const t0 = Date.now();
@@ -92,7 +134,7 @@ test('operations time out with an rc', async (t) => {
 });
 
 test('close() fails outstanding commands, and their responses arrive before done', async (t) => {
-  const hole = await blackHole();
+  const hole = await blackHole({ noop: true });
   const c = new TestConnection(`memcached://127.0.0.1:${hole.port}`, { operationTimeoutUs: 30_000_000 });
   t.is((await c.connect()).rc, RC.SUCCESS);
   const pending = c.run([
