@@ -533,9 +533,13 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
   });
 
   kase('value over 20 MiB rejected', async (t, { coll }) => {
-    const big = Buffer.alloc(20 * 1024 * 1024 + 1024);
-    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i); // incompressible-ish
-    await rejects(t, coll.upsert(k('too-big'), big, { timeout: 15_000 }), 'ValueTooLargeError', 'upsert 20 MiB + 1 KiB');
+    const max = 20 * 1024 * 1024;
+    const big = Buffer.alloc(max + 1);
+    for (let i = 0; i + 4 <= big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i); // incompressible-ish
+    await rejects(t, coll.upsert(k('too-big'), big, { timeout: 15_000 }), 'ValueTooLargeError', 'upsert 20 MiB + 1 byte');
+    await w(coll.upsert(k('max-size'), big.subarray(0, max), { timeout: 15_000 }), 'upsert exactly 20 MiB', 20_000);
+    t.is((await w(coll.get(k('max-size'), { timeout: 15_000 }), 'get 20 MiB', 20_000)).content.length, max, 'exactly 20 MiB is allowed');
+    await w(coll.remove(k('max-size')), 'remove 20 MiB doc');
     const ok = Buffer.alloc(1024 * 1024, 7);
     await w(coll.upsert(k('big-ok'), ok), 'upsert 1 MiB');
     t.is((await w(coll.get(k('big-ok')), 'get 1 MiB')).content.length, ok.length);
