@@ -59,6 +59,8 @@ export interface StoreOptions {
   expiry: number;
   cas: bigint;
   datatype: number;
+  /** Keep the current document's expiry (PreserveTTL frame info). */
+  preserveExpiry?: boolean;
 }
 
 export function store(cur: Item | undefined, o: StoreOptions, c: EngineClock): Item | EngineError {
@@ -77,7 +79,7 @@ export function store(cur: Item | undefined, o: StoreOptions, c: EngineClock): I
   return new Item(
     o.value,
     o.flags,
-    absoluteExpiry(o.expiry, c.nowSec),
+    o.preserveExpiry && live ? live.exp : absoluteExpiry(o.expiry, c.nowSec),
     c.nextCas(),
     o.datatype & Datatype.Json,
     (cur ? cur.revSeqno : 0) + 1,

@@ -75,6 +75,10 @@ export const enum Status {
   Einternal = 0x84,
   Ebusy = 0x85,
   Etmpfail = 0x86,
+  DurabilityInvalidLevel = 0xa0,
+  DurabilityImpossible = 0xa1,
+  SyncWriteInProgress = 0xa2,
+  SyncWriteAmbiguous = 0xa3,
 }
 
 /** HELLO feature codes (BinaryProtocol.md, "HELLO"). Only the ones we implement are granted. */
@@ -132,4 +136,8 @@ export const STATUS_NAMES: Record<number, [string, string, string[]]> = {
   0x84: ['EINTERNAL', 'Internal error', ['internal']],
   0x85: ['EBUSY', 'Server too busy', ['temp', 'retry-later']],
   0x86: ['ETMPFAIL', 'Temporary failure', ['temp', 'retry-later']],
+  0xa0: ['DURABILITY_INVALID_LEVEL', 'Invalid durability level', ['invalid-input']],
+  0xa1: ['DURABILITY_IMPOSSIBLE', 'Durability requirements cannot be met with the current topology', ['item-only']],
+  0xa2: ['SYNC_WRITE_IN_PROGRESS', 'A synchronous write is in progress on this key', ['item-only', 'retry-later']],
+  0xa3: ['SYNC_WRITE_AMBIGUOUS', 'The synchronous write did not complete in time', ['item-only']],
 };

@@ -13,42 +13,101 @@ export class Request {
   off = 0;
   magic = 0;
   opcode = 0;
+  /** Framing extras length (alternative request framing, magic 0x08); 0 otherwise. */
+  flexlen = 0;
   keylen = 0;
   extlen = 0;
   datatype = 0;
   vbucket = 0;
   bodylen = 0;
   opaque = 0;
+  /** Start of the extras (after the header and any framing extras). */
+  base = 0;
+  /** Frame info: durability level (0 = none), and its timeout in ms (0 = default). */
+  durability = 0;
+  durabilityTimeout = 0;
+  /** Frame info: keep the document's current expiry. */
+  preserveTtl = false;
+  /** Frame infos could not be parsed. */
+  badFraming = false;
 
   load(buf: Buffer, off: number): this {
     this.buf = buf;
     this.off = off;
-    this.magic = buf[off];
+    const magic = buf[off];
+    this.magic = magic;
     this.opcode = buf[off + 1];
-    this.keylen = (buf[off + 2] << 8) | buf[off + 3];
+    if (magic === 0x08) {
+      // Alternative request (BinaryProtocol.md "Request header with flexible framing extras").
+      this.flexlen = buf[off + 2];
+      this.keylen = buf[off + 3];
+    } else {
+      this.flexlen = 0;
+      this.keylen = (buf[off + 2] << 8) | buf[off + 3];
+    }
     this.extlen = buf[off + 4];
     this.datatype = buf[off + 5];
     this.vbucket = (buf[off + 6] << 8) | buf[off + 7];
     this.bodylen = buf.readUInt32BE(off + 8);
     this.opaque = buf.readUInt32BE(off + 12);
+    this.base = off + HEADER_LEN + this.flexlen;
+    this.durability = 0;
+    this.durabilityTimeout = 0;
+    this.preserveTtl = false;
+    this.badFraming = false;
+    if (this.flexlen !== 0 && this.flexlen <= this.bodylen) this.parseFrameInfos();
     return this;
   }
 
-  /** Key, extras and body lengths agree. */
+  /**
+   * Frame infos: a byte of (id << 4 | length), each nibble escaped by 15 + a following byte.
+   * Known ids: 1 durability requirement (level, optional timeout u16), 5 preserve TTL.
+   * Others are skipped.
+   */
+  private parseFrameInfos(): void {
+    const b = this.buf;
+    let p = this.off + HEADER_LEN;
+    const end = p + this.flexlen;
+    while (p < end) {
+      let id = b[p] >> 4;
+      let len = b[p] & 0x0f;
+      p++;
+      if (id === 15) {
+        if (p >= end) return void (this.badFraming = true);
+        id = 15 + b[p++];
+      }
+      if (len === 15) {
+        if (p >= end) return void (this.badFraming = true);
+        len = 15 + b[p++];
+      }
+      if (p + len > end) return void (this.badFraming = true);
+      if (id === 1) {
+        if (len !== 1 && len !== 3) return void (this.badFraming = true);
+        this.durability = b[p];
+        if (len === 3) this.durabilityTimeout = (b[p + 1] << 8) | b[p + 2];
+      } else if (id === 5) {
+        if (len !== 0) return void (this.badFraming = true);
+        this.preserveTtl = true;
+      }
+      p += len;
+    }
+  }
+
+  /** Framing, key, extras and body lengths agree. */
   get sane(): boolean {
-    return this.keylen + this.extlen <= this.bodylen;
+    return this.flexlen + this.keylen + this.extlen <= this.bodylen && !this.badFraming;
   }
 
   get extStart(): number {
-    return this.off + HEADER_LEN;
+    return this.base;
   }
 
   get keyStart(): number {
-    return this.off + HEADER_LEN + this.extlen;
+    return this.base + this.extlen;
   }
 
   get valueStart(): number {
-    return this.off + HEADER_LEN + this.extlen + this.keylen;
+    return this.base + this.extlen + this.keylen;
   }
 
   get end(): number {
@@ -56,12 +115,12 @@ export class Request {
   }
 
   get valueLength(): number {
-    return this.bodylen - this.extlen - this.keylen;
+    return this.bodylen - this.flexlen - this.extlen - this.keylen;
   }
 
   /** The key as a latin1 string (binary-safe map key). */
   key(): string {
-    const s = this.off + HEADER_LEN + this.extlen;
+    const s = this.base + this.extlen;
     return this.buf.latin1Slice(s, s + this.keylen);
   }
 
@@ -83,12 +142,31 @@ export class Request {
   }
 
   ext32(i: number): number {
-    return this.buf.readUInt32BE(this.off + HEADER_LEN + i);
+    return this.buf.readUInt32BE(this.base + i);
   }
 
   ext64(i: number): bigint {
-    return this.buf.readBigUInt64BE(this.off + HEADER_LEN + i);
+    return this.buf.readBigUInt64BE(this.base + i);
   }
+}
+
+/** One response as its own buffer (for answers sent later, e.g. after a durable write). */
+export function encodeResponse(opcode: number, status: number, opaque: number, cas: bigint, extras?: Uint8Array, value?: Uint8Array, datatype = 0): Buffer {
+  const el = extras ? extras.length : 0;
+  const vl = value ? value.length : 0;
+  const b = Buffer.allocUnsafe(HEADER_LEN + el + vl);
+  b[0] = 0x81;
+  b[1] = opcode;
+  b.writeUInt16BE(0, 2);
+  b[4] = el;
+  b[5] = datatype;
+  b.writeUInt16BE(status, 6);
+  b.writeUInt32BE(el + vl, 8);
+  b.writeUInt32BE(opaque, 12);
+  b.writeBigUInt64BE(cas, 16);
+  if (el) b.set(extras!, HEADER_LEN);
+  if (vl) b.set(value!, HEADER_LEN + el);
+  return b;
 }
 
 declare module 'node:buffer' {

@@ -97,8 +97,9 @@ export class Session implements FrameSink {
   frame(buf: Buffer, offset: number): void {
     if (this.closed) return;
     const r = this.req.load(buf, offset);
-    if (r.magic !== 0x80) {
-      // Alternative request framing was never negotiated (we do not offer it).
+    // Both request magics are served: 0x80, and 0x08 (flexible framing extras), which
+    // Couchbase Server accepts whether or not HELLO negotiated it (the SDKs rely on that).
+    if (r.magic !== 0x80 && r.magic !== 0x08) {
       this.close();
       return;
     }
@@ -151,6 +152,18 @@ export class Session implements FrameSink {
     if (!this.writing) this.flush();
   }
 
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Sends a response built now after `ms` (a durable write completing), unless closed by then. */
+  later(ms: number, response: Buffer | undefined): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (this.closed || response === undefined) return;
+      if (!this.socket.write(response)) this.socket.pause();
+    }, ms);
+    this.timers.add(t);
+  }
+
   flush(): void {
     if (this.out.empty || this.closed) return;
     const parts = this.out.take();
@@ -173,6 +186,8 @@ export class Session implements FrameSink {
   }
 
   close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     if (this.closed) return;
     this.flush();
     this.closed = true;

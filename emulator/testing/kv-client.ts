@@ -13,6 +13,8 @@ export interface KvRequest {
   vbucket?: number;
   cas?: bigint;
   datatype?: number;
+  /** Flexible framing extras (sends magic 0x08). */
+  framing?: Buffer;
 }
 
 export interface KvResponse {
@@ -30,20 +32,41 @@ export function encodeRequest(r: KvRequest, opaque: number): Buffer {
   const key = typeof r.key === 'string' ? Buffer.from(r.key) : (r.key ?? Buffer.alloc(0));
   const value = typeof r.value === 'string' ? Buffer.from(r.value) : (r.value ?? Buffer.alloc(0));
   const extras = r.extras ?? Buffer.alloc(0);
-  const b = Buffer.alloc(24 + extras.length + key.length + value.length);
-  b[0] = 0x80;
-  b[1] = r.opcode;
-  b.writeUInt16BE(key.length, 2);
+  const flex = r.framing ?? Buffer.alloc(0);
+  const b = Buffer.alloc(24 + flex.length + extras.length + key.length + value.length);
+  if (r.framing) {
+    // Alternative request: magic 0x08, framing extras length, 1-byte key length.
+    b[0] = 0x08;
+    b[1] = r.opcode;
+    b[2] = flex.length;
+    b[3] = key.length;
+  } else {
+    b[0] = 0x80;
+    b[1] = r.opcode;
+    b.writeUInt16BE(key.length, 2);
+  }
   b[4] = extras.length;
   b[5] = r.datatype ?? 0;
   b.writeUInt16BE(r.vbucket ?? (key.length ? vbucketOf(key) : 0), 6);
-  b.writeUInt32BE(extras.length + key.length + value.length, 8);
+  b.writeUInt32BE(flex.length + extras.length + key.length + value.length, 8);
   b.writeUInt32BE(opaque, 12);
   b.writeBigUInt64BE(r.cas ?? 0n, 16);
-  extras.copy(b, 24);
-  key.copy(b, 24 + extras.length);
-  value.copy(b, 24 + extras.length + key.length);
+  flex.copy(b, 24);
+  extras.copy(b, 24 + flex.length);
+  key.copy(b, 24 + flex.length + extras.length);
+  value.copy(b, 24 + flex.length + extras.length + key.length);
   return b;
+}
+
+/** Frame infos: durability requirement (id 1) and/or preserve TTL (id 5). */
+export function frameInfos(o: { durability?: number; timeoutMs?: number; preserveTtl?: boolean }): Buffer {
+  const parts: number[] = [];
+  if (o.durability !== undefined) {
+    if (o.timeoutMs !== undefined) parts.push(0x13, o.durability, o.timeoutMs >> 8, o.timeoutMs & 0xff);
+    else parts.push(0x11, o.durability);
+  }
+  if (o.preserveTtl) parts.push(0x50);
+  return Buffer.from(parts);
 }
 
 export function decodeResponse(b: Buffer): KvResponse {

@@ -47,11 +47,14 @@ test('garbage (HTTP) on the KV port closes that connection only', async (t) => {
   await stillServing(t);
 });
 
-test('alternative framing magic without negotiation closes', async (t) => {
-  const b = encodeRequest({ opcode: 0x00, key: 'k' }, 1);
-  b[0] = 0x08;
-  const r = await rawExchange(emu.nodes[0].kv, b);
-  t.true(r.closed);
+test('flexible framing (magic 0x08) is served; malformed frame infos are EINVAL', async (t) => {
+  const c = await KvClient.open(emu.nodes[0].kv);
+  const ok = await c.request({ opcode: 0x0a, framing: Buffer.from([0x00]) }); // unknown-but-valid frame info id 0, length 0
+  t.is(ok.status, 0);
+  const bad = await c.request({ opcode: 0x0a, framing: Buffer.from([0x13, 0x01]) }); // claims 3 bytes, has 1
+  t.is(bad.status, 0x04);
+  t.is((await c.request({ opcode: 0x0a })).status, 0);
+  c.close();
   await stillServing(t);
 });
 

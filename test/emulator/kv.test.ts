@@ -1,6 +1,6 @@
 import test from 'ava';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
-import { ClusterClient, KvClient, counterExtras, setExtras, u32 } from '../../emulator/testing/kv-client.js';
+import { ClusterClient, KvClient, counterExtras, frameInfos, setExtras, u32 } from '../../emulator/testing/kv-client.js';
 import { vbucketOf } from '../../emulator/cluster/vbucket-map.js';
 
 let emu: Emulator;
@@ -294,4 +294,40 @@ test.serial('tombstones are purged once persisted everywhere and old enough', as
   t.is((await kv.request({ opcode: 0xa0, key: k })).status, 0x01);
   // The key can be created again.
   t.is((await kv.request({ opcode: 0x02, key: k, extras: setExtras(), value: 'y' })).status, 0);
+});
+
+test.serial('flexible framing: preserve TTL keeps the expiry on replace', async (t) => {
+  const k = key();
+  await kv.request({ opcode: SET, key: k, extras: setExtras(0, 20), value: 'a' });
+  t.is((await kv.request({ opcode: 0x03, key: k, extras: setExtras(0, 0), value: 'b', framing: frameInfos({ preserveTtl: true }) })).status, 0);
+  t.is((await kv.request({ opcode: GET, key: k })).value.toString(), 'b');
+  await emu.advanceClock(21);
+  t.is((await kv.request({ opcode: GET, key: k })).status, 0x01);
+});
+
+test.serial('synchronous durability: answered once majority holds; impossible and invalid levels refused', async (t) => {
+  await emu.setDelays({ replicationMs: 200, persistenceMs: 300 });
+  try {
+    const k = key();
+    const s = await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'x', framing: frameInfos({ durability: 1 }) });
+    t.is(s.status, 0);
+    // Majority of 2 copies needs the replica: it has the document by the time the write is answered.
+    const r = await kv.request({ opcode: 0x83, key: k }, 1);
+    t.is(r.status, 0);
+    const p = await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'y', framing: frameInfos({ durability: 3 }) });
+    t.is(p.status, 0);
+    t.is((await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'z', framing: frameInfos({ durability: 9 }) })).status, 0xa0);
+    const amb = await kv.request({ opcode: SET, key: k, extras: setExtras(), value: 'w', framing: frameInfos({ durability: 3, timeoutMs: 10 }) });
+    t.is(amb.status, 0xa3);
+  } finally {
+    await emu.setDelays({ replicationMs: 0, persistenceMs: 0 });
+  }
+  const lonely = await startEmulator({ nodes: 1, replicas: 1, views: false });
+  try {
+    const c = new ClusterClient(lonely);
+    t.is((await c.request({ opcode: SET, key: 'x', extras: setExtras(), value: 'v', framing: frameInfos({ durability: 1 }) })).status, 0xa1);
+    c.close();
+  } finally {
+    await lonely.stop();
+  }
 });

@@ -3,7 +3,7 @@
  * vBucket owned), GET-style hits, and mutation replies (quiet forms, MUTATION_SEQNO extras).
  */
 import { MAX_KEY_LEN, Opcode, Status } from '../opcodes.js';
-import type { Request } from '../packet.js';
+import { encodeResponse, type Request } from '../packet.js';
 import type { Session } from '../session.js';
 import type { Item, VBucket } from '../../store/vbucket.js';
 import { NUM_VBUCKETS } from '../../cluster/vbucket-map.js';
@@ -64,8 +64,56 @@ function isQuiet(op: number): boolean {
 
 export function committed(s: Session, r: Request, vb: VBucket, key: string, item: Item, body?: Buffer): void {
   s.bucket!.commit(vb, key, item);
-  if (isQuiet(r.opcode)) return;
+  const quiet = isQuiet(r.opcode);
+  if (r.durability !== 0) {
+    // A synchronous write answers once its durability level holds on the simulated copies.
+    const wait = durableWaitMs(s, r.durability);
+    if (wait > 0) {
+      const timeout = r.durabilityTimeout;
+      if (timeout > 0 && wait > timeout) {
+        s.later(timeout, encodeResponse(r.opcode, Status.SyncWriteAmbiguous, r.opaque, 0n));
+        return;
+      }
+      s.later(wait, quiet ? undefined : encodeResponse(r.opcode, Status.Success, r.opaque, item.cas, mutationExtras(s, vb, item.seqno), body));
+      return;
+    }
+  }
+  if (quiet) return;
   s.reply(r, Status.Success, item.cas, mutationExtras(s, vb, item.seqno), body);
+}
+
+/** Majority of the bucket's copies (active + configured replicas), as kv_engine counts it. */
+function majority(replicas: number): number {
+  return Math.floor((replicas + 1) / 2) + 1;
+}
+
+/**
+ * Checks a durability requirement before a mutation: level 1 (majority), 2 (majority and
+ * persist on active) or 3 (persist to majority); the map must hold enough copies.
+ * Answers and returns false when the write cannot be done.
+ */
+export function durabilityPossible(s: Session, r: Request, vb: VBucket): boolean {
+  if (r.durability === 0) return true;
+  if (r.durability > 3) {
+    s.error(r, Status.DurabilityInvalidLevel);
+    return false;
+  }
+  const need = majority(s.bucket!.replicas);
+  let have = 0;
+  for (const c of vb.copies.keys()) if (c >= 0) have++;
+  if (have < need) {
+    s.error(r, Status.DurabilityImpossible);
+    return false;
+  }
+  return true;
+}
+
+function durableWaitMs(s: Session, level: number): number {
+  const d = s.cluster.delays;
+  const replicated = majority(s.bucket!.replicas) > 1 ? d.replicationMs : 0;
+  if (level === 1) return replicated;
+  if (level === 2) return Math.max(replicated, d.persistenceMs);
+  return majority(s.bucket!.replicas) > 1 ? d.replicationMs + d.persistenceMs : d.persistenceMs;
 }
 
 /** Datatype bits we never negotiated (snappy, xattr) make the request invalid. */

@@ -2,13 +2,14 @@
 import { Opcode } from '../opcodes.js';
 import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
-import { activeVb, committed } from './common.js';
+import { activeVb, durabilityPossible, committed } from './common.js';
 import * as engine from '../engine.js';
 import { statusOf } from '../status-map.js';
 
 export function counter(s: Session, r: Request): void {
   const vb = activeVb(s, r, 20);
   if (vb === undefined) return;
+  if (!durabilityPossible(s, r, vb)) return;
   const b = s.bucket!;
   const key = r.key();
   const incr = r.opcode === Opcode.Increment || r.opcode === Opcode.IncrementQ;

@@ -2,7 +2,7 @@
 import { Opcode, Status } from '../opcodes.js';
 import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
-import { activeVb, committed, badDatatype } from './common.js';
+import { activeVb, durabilityPossible, committed, badDatatype } from './common.js';
 import * as engine from '../engine.js';
 import { statusOf } from '../status-map.js';
 
@@ -15,13 +15,14 @@ function mode(op: number): engine.StoreMode {
 export function store(s: Session, r: Request): void {
   const vb = activeVb(s, r, 8, -1, true);
   if (vb === undefined) return;
+  if (!durabilityPossible(s, r, vb)) return;
   if (badDatatype(r)) return s.error(r, Status.Einval);
   const b = s.bucket!;
   const key = r.key();
   if (r.valueLength > 20 * 1024 * 1024) return s.error(r, Status.E2big);
   const res = engine.store(
     vb.active!.items.get(key),
-    { mode: mode(r.opcode), value: r.valueCopy(), flags: r.ext32(0), expiry: r.ext32(4), cas: r.cas(), datatype: r.datatype },
+    { mode: mode(r.opcode), value: r.valueCopy(), flags: r.ext32(0), expiry: r.ext32(4), cas: r.cas(), datatype: r.datatype, preserveExpiry: r.preserveTtl },
     b.tick(),
   );
   if (typeof res === 'number') return s.error(r, statusOf(res, s.xerror));
@@ -31,6 +32,7 @@ export function store(s: Session, r: Request): void {
 export function concat(s: Session, r: Request): void {
   const vb = activeVb(s, r, 0, -1, true);
   if (vb === undefined) return;
+  if (!durabilityPossible(s, r, vb)) return;
   if (badDatatype(r)) return s.error(r, Status.Einval);
   const b = s.bucket!;
   const key = r.key();
