@@ -24,7 +24,7 @@ export interface ConfigBucket {
 export const HOST = '127.0.0.1';
 export const VERSION = '7.0.2-6703-enterprise';
 
-const BUCKET_CAPS = ['couchapi', 'cccp', 'nodesExt', 'dcp', 'cbhello', 'touch', 'xdcrCheckpointing'];
+const BUCKET_CAPS = ['durableWrite', 'couchapi', 'cccp', 'nodesExt', 'dcp', 'cbhello', 'touch', 'xdcrCheckpointing'];
 
 export function otpNode(n: ConfigNode): string {
   return `n_${n.id}@${HOST}`;

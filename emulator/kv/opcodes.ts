@@ -89,6 +89,9 @@ export const enum HelloFeature {
   Xerror = 0x07,
   SelectBucket = 0x08,
   Json = 0x0b,
+  AltRequest = 0x10,
+  SyncReplication = 0x11,
+  PreserveTtl = 0x14,
 }
 
 export const SUPPORTED_FEATURES: ReadonlySet<number> = new Set([
@@ -97,6 +100,9 @@ export const SUPPORTED_FEATURES: ReadonlySet<number> = new Set([
   HelloFeature.Xerror,
   HelloFeature.SelectBucket,
   HelloFeature.Json,
+  HelloFeature.AltRequest,
+  HelloFeature.SyncReplication,
+  HelloFeature.PreserveTtl,
 ]);
 
 export const enum Datatype {

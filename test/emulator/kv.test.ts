@@ -41,7 +41,7 @@ test('HELLO grants only implemented features; MUTATION_SEQNO adds extras', async
   const h = await c.request({ opcode: 0x1f, key: 'test', value: feats });
   const granted = [];
   for (let i = 0; i < h.value.length; i += 2) granted.push(h.value.readUInt16BE(i));
-  t.deepEqual(granted, [0x03, 0x04, 0x07, 0x08, 0x0b]);
+  t.deepEqual(granted, [0x03, 0x04, 0x07, 0x08, 0x0b, 0x10]);
   await c.request({ opcode: 0x21, key: 'PLAIN', value: Buffer.from('\0Administrator\0password') });
   await c.request({ opcode: 0x89, key: 'default' });
   // Find a key this node owns.
