@@ -472,6 +472,25 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       dres instanceof sdk.DurabilityLevelNotAvailableError ||
       (name === 'couchbase3' && /LCB_ERR_UNSUPPORTED_OPERATION/.test(String((dres as any)?.message)));
     t.true(clean, `durable write: success or a durability error, not a dropped connection (${describe(dres)})`);
+    if (dres === 'ok') {
+      // Sync durability is implemented: it must really wait for the replica (Majority of 2 copies
+      // = both) and for persistence with PersistToMajority.
+      await w(Promise.resolve(emu.setDelays({ replicationMs: 400, persistenceMs: 0 })), 'setDelays replication 400');
+      try {
+        const t0 = Date.now();
+        await w(coll.upsert(k('ff-dura2'), { v: 2 }, { durabilityLevel: sdk.DurabilityLevel.Majority }), 'durable Majority with 400 ms replication', 15_000);
+        const ms = Date.now() - t0;
+        t.true(ms >= 350, `Majority waited for the replica (${ms} ms)`);
+        const reps = await w(coll.getAllReplicas(k('ff-dura2')), 'getAllReplicas right after');
+        t.is(reps.length, 2, 'the replica has the write as soon as the durable write returned');
+        await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 400 })), 'setDelays persistence 400');
+        const t1 = Date.now();
+        await w(coll.upsert(k('ff-dura3'), { v: 3 }, { durabilityLevel: sdk.DurabilityLevel.PersistToMajority }), 'durable PersistToMajority with 400 ms persistence', 15_000);
+        t.true(Date.now() - t1 >= 350, `PersistToMajority waited for persistence (${Date.now() - t1} ms)`);
+      } finally {
+        await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 0 })), 'setDelays 0');
+      }
+    }
     const after = await w(Promise.all(keys.map((kk) => coll.get(kk, { timeout: 3000 }).then(() => 'ok', (e: any) => e?.constructor?.name))), 'gets after', 15_000);
     t.true(after.every((g: string) => g === 'ok'), 'the connection is still fine afterwards');
     await w(Promise.all(keys.map((kk) => coll.remove(kk))), 'cleanup', 15_000);
@@ -1217,6 +1236,20 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
         t.deepEqual(r.content, { key, phase: 'after' });
       }
     }
+    // Sync durability right after the failover: vBuckets that lost their replica cannot reach a
+    // majority (Couchbase answers DurabilityImpossible, 0xa1); the others can.
+    const dl = (c.sdk.DurabilityLevel ?? {}).Majority;
+    const durable = await w(
+      Promise.all(keys.map((key) => c.coll.upsert(key, { key, phase: 'after' }, { durabilityLevel: dl, timeout: 5000 }).then(() => 'ok', (e: any) => e?.constructor?.name ?? String(e)))),
+      'durable upserts after failover',
+      30_000,
+    );
+    const tally: Record<string, number> = {};
+    for (const r of durable) tally[r] = (tally[r] ?? 0) + 1;
+    t.log(`durability Majority after failover: ${JSON.stringify(tally)}`);
+    t.true((tally.ok ?? 0) > 0, 'vBuckets with a replica still take durable writes');
+    t.true((tally.DurabilityImpossibleError ?? 0) > 0, 'vBuckets without a replica answer DurabilityImpossible');
+    t.is((tally.ok ?? 0) + (tally.DurabilityImpossibleError ?? 0), keys.length, 'no other outcome');
     // Rebalance the failed node out, then add a new node (vBuckets move; old owners answer
     // NOT_MY_VBUCKET): the SDK follows every move.
     const emu = c.emu as any;
@@ -1232,6 +1265,10 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       }
       phase = what;
       await w(Promise.all(keys.map((key) => c.coll.upsert(key, { key, phase }))), `upserts after ${what}`, 20_000);
+      if (what.startsWith('rebalance')) {
+        // replicas re-created by the rebalance: every vBucket takes durable writes again
+        await w(Promise.all(keys.map((key) => c.coll.upsert(key, { key, phase }, { durabilityLevel: dl, timeout: 5000 }))), `durable upserts after ${what}`, 30_000);
+      }
       const reps = await w(c.coll.getAllReplicas(keys[0]), `getAllReplicas after ${what}`);
       t.true(reps.length >= 1, `getAllReplicas answers after ${what}`);
     }
