@@ -483,6 +483,13 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
         t.true(ms >= 350, `Majority waited for the replica (${ms} ms)`);
         const reps = await w(coll.getAllReplicas(k('ff-dura2')), 'getAllReplicas right after');
         t.is(reps.length, 2, 'the replica has the write as soon as the durable write returned');
+        // Both SDKs declare TouchOptions.durabilityLevel but never send it (couchbase@4.7.1's
+        // Collection.touch does not pass it to the binding; couchbase@3.2.7 calls
+        // lcb_cmdtouch_durability, which is a stub returning LCB_ERR_UNSUPPORTED_OPERATION, and
+        // ignores the result). Couchbase Server supports durability on TOUCH. SDK quirk.
+        const t2 = Date.now();
+        await w(coll.touch(k('ff-dura2'), 100, { durabilityLevel: sdk.DurabilityLevel.Majority }), 'touch with durabilityLevel');
+        t.true(Date.now() - t2 < 300, `touch "with" Majority returned without waiting for the 400 ms replication (${Date.now() - t2} ms): the level was not sent`);
         await w(Promise.resolve(emu.setDelays({ replicationMs: 0, persistenceMs: 400 })), 'setDelays persistence 400');
         const t1 = Date.now();
         await w(coll.upsert(k('ff-dura3'), { v: 3 }, { durabilityLevel: sdk.DurabilityLevel.PersistToMajority }), 'durable PersistToMajority with 400 ms persistence', 15_000);
