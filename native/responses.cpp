@@ -85,13 +85,12 @@ Napi::Object ResponseBuffer::to_js(Napi::Env env) const {
   out.Set("data", Napi::Buffer<char>::Copy(env, data.empty() ? "" : data.data(), data.size()));
   out.Set("dataEnd", view<uint32_t>(env, ab, o_end, n, napi_uint32_array));
 
+  // Mostly no response has a text (gets, stores): then an array of n holes reads as undefined.
   Napi::Array texts = Napi::Array::New(env, n);
-  Napi::Value undefined = env.Undefined();
-  for (size_t i = 0; i < n; i++) {
-    if (has_text[i]) {
-      texts.Set(static_cast<uint32_t>(i), Napi::String::New(env, text[i]));
-    } else {
-      texts.Set(static_cast<uint32_t>(i), undefined);
+  if (!text.empty()) {
+    Napi::Value undefined = env.Undefined();
+    for (size_t i = 0; i < n; i++) {
+      texts.Set(static_cast<uint32_t>(i), has_text[i] ? Napi::String::New(env, text[i]) : undefined);
     }
   }
   out.Set("text", texts);
