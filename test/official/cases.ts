@@ -487,6 +487,26 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
         // Collection.touch does not pass it to the binding; couchbase@3.2.7 calls
         // lcb_cmdtouch_durability, which is a stub returning LCB_ERR_UNSUPPORTED_OPERATION, and
         // ignores the result). Couchbase Server supports durability on TOUCH. SDK quirk.
+        // The durability timeout frame: 90% of the operation's timeout, as a big-endian u16 of ms.
+        // libcouchbase 3.3.4 byte-swaps it twice (operations/store.cc: htons() and then a manual
+        // >> 8 / & 0xff split), so on little-endian hosts the server gets the bytes reversed:
+        // timeout 4552 ms → 4096 ms = 0x1000 → sent as 0x0010 = 16 ms, and the server gives up
+        // after 16 ms with SyncWriteAmbiguous. SDK bug, any server. couchbase4 encodes it right.
+        const t3 = Date.now();
+        const amb = await w(
+          coll.upsert(k('ff-dura4'), { v: 4 }, { durabilityLevel: sdk.DurabilityLevel.Majority, timeout: 4552 }).then(
+            () => 'ok',
+            (e: unknown) => e,
+          ),
+          'durable write with timeout 4552 ms and 400 ms replication',
+          15_000,
+        );
+        if (name === 'couchbase4') {
+          t.is(amb, 'ok', `couchbase4: the durable write completes after the replication delay (${describe(amb)})`);
+        } else {
+          t.true(amb instanceof sdk.DurabilityAmbiguousError, `couchbase3: DurabilityAmbiguousError from a 16 ms server-side timeout (${describe(amb)})`);
+          t.true(Date.now() - t3 < 300, `couchbase3 gave up after ~16 ms, long before its 4552 ms timeout (${Date.now() - t3} ms)`);
+        }
         const t2 = Date.now();
         await w(coll.touch(k('ff-dura2'), 100, { durabilityLevel: sdk.DurabilityLevel.Majority }), 'touch with durabilityLevel');
         t.true(Date.now() - t2 < 300, `touch "with" Majority returned without waiting for the 400 ms replication (${Date.now() - t2} ms): the level was not sent`);
