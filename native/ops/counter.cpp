@@ -27,17 +27,9 @@ lcb_STATUS schedule_counter(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_counter(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPCOUNTER *>(base);
-  void *cookie = nullptr;
-  lcb_respcounter_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respcounter_status(resp);
-  lcb_respcounter_cas(resp, &r.cas);
+  Response r = read_common<lcb_RESPCOUNTER, &lcb_respcounter_cookie, &lcb_respcounter_status, &lcb_respcounter_cas, &lcb_respcounter_error_context>(resp);
   if (r.rc == LCB_SUCCESS) {
     lcb_respcounter_value(resp, &r.u64);
-  } else {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respcounter_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
   }
   connection_of(instance)->on_response(r, true);
 }

@@ -23,18 +23,10 @@ lcb_STATUS schedule_get(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_get(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPGET *>(base);
-  void *cookie = nullptr;
-  lcb_respget_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respget_status(resp);
-  lcb_respget_cas(resp, &r.cas);
+  Response r = read_common<lcb_RESPGET, &lcb_respget_cookie, &lcb_respget_status, &lcb_respget_cas, &lcb_respget_error_context>(resp);
   if (r.rc == LCB_SUCCESS) {
     lcb_respget_flags(resp, &r.flags);
     lcb_respget_value(resp, &r.data, &r.ndata);
-  } else {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respget_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
   }
   connection_of(instance)->on_response(r, true);
 }

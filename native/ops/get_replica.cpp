@@ -26,18 +26,10 @@ lcb_STATUS schedule_get_replica(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_get_replica(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPGETREPLICA *>(base);
-  void *cookie = nullptr;
-  lcb_respgetreplica_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respgetreplica_status(resp);
-  lcb_respgetreplica_cas(resp, &r.cas);
+  Response r = read_common<lcb_RESPGETREPLICA, &lcb_respgetreplica_cookie, &lcb_respgetreplica_status, &lcb_respgetreplica_cas, &lcb_respgetreplica_error_context>(resp);
   if (r.rc == LCB_SUCCESS) {
     lcb_respgetreplica_flags(resp, &r.flags);
     lcb_respgetreplica_value(resp, &r.data, &r.ndata);
-  } else {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respgetreplica_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
   }
   connection_of(instance)->on_response(r, lcb_respgetreplica_is_final(resp) != 0);
 }

@@ -34,6 +34,26 @@ inline Connection *connection_of(lcb_INSTANCE *instance) {
 }
 
 namespace ops {
+
+// What every key-value response has, read through that response type's accessors: seq (the
+// cookie), rc, cas and, on failure, libcouchbase's error context text.
+template <typename Resp, lcb_STATUS (*Cookie)(const Resp *, void **), lcb_STATUS (*Status)(const Resp *),
+          lcb_STATUS (*Cas)(const Resp *, uint64_t *),
+          lcb_STATUS (*ErrorContext)(const Resp *, const lcb_KEY_VALUE_ERROR_CONTEXT **)>
+Response read_common(const Resp *resp) {
+  void *cookie = nullptr;
+  Cookie(resp, &cookie);
+  Response r;
+  r.seq = cookie_seq(cookie);
+  r.rc = Status(resp);
+  Cas(resp, &r.cas);
+  if (r.rc != LCB_SUCCESS) {
+    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
+    if (ErrorContext(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
+  }
+  return r;
+}
+
 lcb_STATUS schedule_get(lcb_INSTANCE *instance, const Cmd &cmd);          // Get, GetAndLock
 lcb_STATUS schedule_get_replica(lcb_INSTANCE *instance, const Cmd &cmd);  // GetReplica
 lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &cmd);        // Set .. Prepend

@@ -17,16 +17,7 @@ lcb_STATUS schedule_remove(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_remove(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPREMOVE *>(base);
-  void *cookie = nullptr;
-  lcb_respremove_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respremove_status(resp);
-  lcb_respremove_cas(resp, &r.cas);
-  if (r.rc != LCB_SUCCESS) {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respremove_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
-  }
+  Response r = read_common<lcb_RESPREMOVE, &lcb_respremove_cookie, &lcb_respremove_status, &lcb_respremove_cas, &lcb_respremove_error_context>(resp);
   connection_of(instance)->on_response(r, true);
 }
 

@@ -33,16 +33,7 @@ lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_store(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPSTORE *>(base);
-  void *cookie = nullptr;
-  lcb_respstore_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respstore_status(resp);
-  lcb_respstore_cas(resp, &r.cas);
-  if (r.rc != LCB_SUCCESS) {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respstore_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
-  }
+  Response r = read_common<lcb_RESPSTORE, &lcb_respstore_cookie, &lcb_respstore_status, &lcb_respstore_cas, &lcb_respstore_error_context>(resp);
   connection_of(instance)->on_response(r, true);
 }
 

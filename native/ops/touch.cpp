@@ -17,16 +17,7 @@ lcb_STATUS schedule_touch(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_touch(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPTOUCH *>(base);
-  void *cookie = nullptr;
-  lcb_resptouch_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_resptouch_status(resp);
-  lcb_resptouch_cas(resp, &r.cas);
-  if (r.rc != LCB_SUCCESS) {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_resptouch_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
-  }
+  Response r = read_common<lcb_RESPTOUCH, &lcb_resptouch_cookie, &lcb_resptouch_status, &lcb_resptouch_cas, &lcb_resptouch_error_context>(resp);
   connection_of(instance)->on_response(r, true);
 }
 

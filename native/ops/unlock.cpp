@@ -18,16 +18,7 @@ lcb_STATUS schedule_unlock(lcb_INSTANCE *instance, const Cmd &c) {
 
 static void on_unlock(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   const auto *resp = reinterpret_cast<const lcb_RESPUNLOCK *>(base);
-  void *cookie = nullptr;
-  lcb_respunlock_cookie(resp, &cookie);
-  Response r;
-  r.seq = cookie_seq(cookie);
-  r.rc = lcb_respunlock_status(resp);
-  lcb_respunlock_cas(resp, &r.cas);
-  if (r.rc != LCB_SUCCESS) {
-    const lcb_KEY_VALUE_ERROR_CONTEXT *ctx = nullptr;
-    if (lcb_respunlock_error_context(resp, &ctx) == LCB_SUCCESS) Connection::set_error_text(r, ctx);
-  }
+  Response r = read_common<lcb_RESPUNLOCK, &lcb_respunlock_cookie, &lcb_respunlock_status, &lcb_respunlock_cas, &lcb_respunlock_error_context>(resp);
   connection_of(instance)->on_response(r, true);
 }
 
