@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 
 import { loadNative, NativeOp, type NativeBatch, type NativeConnection } from '../src/binding.js';
 import { startMemcached } from '../test/helpers/memcached.js';
+import { makeBatch } from '../test/native/_support.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -25,25 +26,7 @@ const native = loadNative();
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function batchOf(op: number, keys: string[], value?: Buffer): NativeBatch {
-  const n = keys.length;
-  const kb = keys.map((k) => Buffer.from(k));
-  let ko = 0;
-  let vo = 0;
-  return {
-    count: n,
-    seq: new Uint32Array(n).map((_, i) => i),
-    op: new Uint8Array(n).fill(op),
-    keys: Buffer.concat(kb),
-    keyEnd: new Uint32Array(kb.map((k) => (ko += k.length))),
-    values: value ? Buffer.concat(keys.map(() => value)) : Buffer.alloc(0),
-    valueEnd: new Uint32Array(n).map(() => (vo += value ? value.length : 0)),
-    flags: new Uint32Array(n),
-    expiry: new Uint32Array(n),
-    cas: new BigUint64Array(n),
-    delta: new BigUint64Array(n),
-    initial: new BigUint64Array(n),
-    aux: new Int32Array(n),
-  };
+  return makeBatch(keys.map((key) => ({ op, key, value })), 0);
 }
 
 async function open(connstr: string, onResponses: (count: number, rc: Int32Array) => void): Promise<NativeConnection> {
