@@ -53,6 +53,18 @@ bool to_timeout_us(Napi::Env env, Napi::Value v, const char *what, uint32_t &out
   return true;
 }
 
+// libcouchbase's default (best effort) retries a locked key and a temporary failure until the
+// operation times out; the SDK's semantics are to fail those at once (TemporaryFailError) and
+// let the application decide (retryTransient). Everything else retries as before.
+lcb_RETRY_ACTION retry_strategy(lcb_RETRY_REQUEST *req, lcb_RETRY_REASON reason) {
+  lcb_RETRY_ACTION action{0, 0};
+  if (reason == LCB_RETRY_REASON_KV_LOCKED || reason == LCB_RETRY_REASON_KV_TEMPORARY_FAILURE) return action;
+  if (lcb_retry_request_is_idempotent(req) || lcb_retry_reason_allows_non_idempotent_retry(reason)) {
+    action.should_retry = 1;
+  }
+  return action;
+}
+
 }  // namespace
 
 Napi::Function Connection::define(Napi::Env env) {
@@ -155,6 +167,7 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
     int off = 0;
     lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_ENABLE_TRACING, &off);
   }
+  lcb_retry_strategy(instance_, retry_strategy);
   lcb_set_cookie(instance_, this);
   ops::install_callbacks(instance_);
   lcb_set_bootstrap_callback(instance_, bootstrap_cb);

@@ -77,7 +77,11 @@ test('lock, write while locked, unlock', async (t) => {
   const lock = await c.one({ op: NativeOp.GetAndLock, key, expiry: 10 });
   t.is(lock.rc, 0);
   t.is(lock.data.toString(), 'locked');
-  t.not((await c.one({ op: NativeOp.Set, key, value: 'x' })).rc, 0);
+  // a locked key fails at once (not retried until the operation timeout)
+  const t0 = Date.now();
+  t.is((await c.one({ op: NativeOp.Set, key, value: 'x' })).rc, RC.LOCKED);
+  t.is((await c.one({ op: NativeOp.GetAndLock, key, expiry: 10 })).rc, RC.LOCKED);
+  t.true(Date.now() - t0 < 1000);
   t.is((await c.one({ op: NativeOp.Unlock, key, cas: lock.cas })).rc, 0);
   t.is((await c.one({ op: NativeOp.Set, key, value: 'y' })).rc, 0);
 });
