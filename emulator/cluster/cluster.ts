@@ -120,6 +120,10 @@ export class Cluster extends EventEmitter implements KvCluster {
     return this.buckets.get(name)?.bucket;
   }
 
+  nodeUp(id: number): boolean {
+    return this.nodes[id]?.state === 'up';
+  }
+
   onInternalError(e: unknown): void {
     if (process.env.COUCHBASE_RX_EMULATOR_DEBUG) process.stderr.write(`emulator: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
     this.emit('internal-error', e);

@@ -31,6 +31,8 @@ export interface KvCluster {
   bucketConfigJson(bucket: Bucket, thisNode: number): Buffer;
   clusterConfigJson(thisNode: number): Buffer;
   stats(bucket: Bucket | undefined): Record<string, string | number>;
+  /** The node serves requests (neither stopped nor hung). */
+  nodeUp(id: number): boolean;
   /** Told about unexpected handler failures (the connection is closed). */
   onInternalError?(e: unknown): void;
 }

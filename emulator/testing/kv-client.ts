@@ -219,9 +219,13 @@ export class ClusterClient {
 
   async node(id: number): Promise<KvClient> {
     let c = this.conns.get(id);
-    if (!c) {
-      c = await KvClient.open(this.emu.cluster.nodes[id].kvPort, 'Administrator', 'password', this.bucket);
-      this.conns.set(id, c);
+    if (!c || c.socket.destroyed) {
+      const fresh = await KvClient.open(this.emu.cluster.nodes[id].kvPort, 'Administrator', 'password', this.bucket);
+      this.conns.set(id, fresh);
+      void fresh.closed.then(() => {
+        if (this.conns.get(id) === fresh) this.conns.delete(id);
+      });
+      c = fresh;
     }
     return c;
   }

@@ -322,6 +322,16 @@ test.serial('synchronous durability: answered once majority holds; impossible an
   } finally {
     await emu.setDelays({ replicationMs: 0, persistenceMs: 0 });
   }
+  // A needed replica on a stopped node: ambiguous at the write's timeout.
+  const k2 = key();
+  const rep = kv.owner(k2, 1);
+  await emu.stopNode(rep);
+  try {
+    const amb = await kv.request({ opcode: SET, key: k2, extras: setExtras(), value: 'x', framing: frameInfos({ durability: 1, timeoutMs: 50 }) });
+    t.is(amb.status, 0xa3);
+  } finally {
+    await emu.startNode(rep);
+  }
   const lonely = await startEmulator({ nodes: 1, replicas: 1, views: false });
   try {
     const c = new ClusterClient(lonely);

@@ -67,6 +67,11 @@ export function committed(s: Session, r: Request, vb: VBucket, key: string, item
   const quiet = isQuiet(r.opcode);
   if (r.durability !== 0) {
     // A synchronous write answers once its durability level holds on the simulated copies.
+    if (upCopies(s, vb) < majority(s.bucket!.replicas)) {
+      // A needed replica's node is down but not failed over: the write cannot complete in time.
+      s.later(r.durabilityTimeout || DEFAULT_SYNC_WRITE_TIMEOUT_MS, encodeResponse(r.opcode, Status.SyncWriteAmbiguous, r.opaque, 0n));
+      return;
+    }
     const wait = durableWaitMs(s, r.durability);
     if (wait > 0) {
       const timeout = r.durabilityTimeout;
@@ -80,6 +85,14 @@ export function committed(s: Session, r: Request, vb: VBucket, key: string, item
   }
   if (quiet) return;
   s.reply(r, Status.Success, item.cas, mutationExtras(s, vb, item.seqno), body);
+}
+
+const DEFAULT_SYNC_WRITE_TIMEOUT_MS = 30_000;
+
+function upCopies(s: Session, vb: VBucket): number {
+  let n = 0;
+  for (const id of vb.copies.keys()) if (id === s.node.id || s.cluster.nodeUp(id)) n++;
+  return n;
 }
 
 /** Majority of the bucket's copies (active + configured replicas), as kv_engine counts it. */
