@@ -14,6 +14,7 @@ Addon::~Addon() = default;
 Addon *addon_of(Napi::Env env) { return env.GetInstanceData<Addon>(); }
 
 void Addon::add(Connection *conn) {
+  conn->linked_ = true;
   conn->prev_ = nullptr;
   conn->next_ = head;
   if (head) head->prev_ = conn;
@@ -21,8 +22,8 @@ void Addon::add(Connection *conn) {
 }
 
 void Addon::remove(Connection *conn) {
-  bool linked = conn->prev_ != nullptr || head == conn;
-  if (!linked) return;
+  if (!conn->linked_) return;
+  conn->linked_ = false;
   if (conn->prev_) conn->prev_->next_ = conn->next_;
   if (conn->next_) conn->next_->prev_ = conn->prev_;
   if (head == conn) head = conn->next_;

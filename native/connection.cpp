@@ -196,7 +196,7 @@ Connection::~Connection() {
   destroy_meter();
   // Normally everything is closed long before: close() or the env cleanup hook. A Connection
   // whose constructor threw never linked itself.
-  if (addon_) addon_->remove(this);
+  if (addon_ && linked_) addon_->remove(this);
   if (async_context_) {
     napi_async_destroy(Env(), async_context_);
     async_context_ = nullptr;

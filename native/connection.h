@@ -171,7 +171,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
   std::unordered_map<uint32_t, std::vector<Held>> held_;
   void push_held(Held &h, bool is_final);
 
-  Connection *next_ = nullptr;  // the addon's list of live connections
+  // The addon's list of live connections. A connection leaves it when fully closed, so its
+  // destructor (possibly run at env teardown, after the Addon is gone) never touches the Addon.
+  bool linked_ = false;
+  Connection *next_ = nullptr;
   Connection *prev_ = nullptr;
   friend struct Addon;
 };
