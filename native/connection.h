@@ -77,7 +77,6 @@ class Connection : public Napi::ObjectWrap<Connection> {
   ~Connection() override;
 
   // --- used by the ops (native/ops/*.cpp) ---
-  lcb_INSTANCE *instance() const { return instance_; }
   // A response of a single-response command, or one of several (final says which).
   void on_response(const Response &r, bool is_final);
   // For commands with several responses whose end libcouchbase marks with an empty "final"
