@@ -143,11 +143,10 @@ test('an exception in onResponses is an uncaught exception, not a crash', async 
   const { spawnSync } = await import('node:child_process');
   const script = `
     const a = require(${JSON.stringify(new URL('../../build/Release/couchbase_rx.node', import.meta.url).pathname)});
-    const b = ${JSON.stringify({})};
     process.on('uncaughtException', (e) => { console.log('caught', e.message); conn.close(() => console.log('closed')); });
     const conn = new a.Connection({ connstr: ${JSON.stringify(mc.connectionString)}, operationTimeoutUs: 1e6, configTimeoutUs: 1e6 }, () => { throw new Error('from callback'); });
     conn.connect((rc) => {
-      const n = 1, z = (T) => new T(n);
+      const z = (T) => new T(1);
       conn.submit({ count: 1, seq: z(Uint32Array), op: new Uint8Array([1]), keys: Buffer.from('k'), keyEnd: new Uint32Array([1]),
         values: Buffer.alloc(0), valueEnd: z(Uint32Array), flags: z(Uint32Array), expiry: z(Uint32Array), cas: z(BigUint64Array),
         delta: z(BigUint64Array), initial: z(BigUint64Array), aux: z(Int32Array) });
