@@ -932,6 +932,14 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       t.true(ok > 0, 'keys on the other nodes still answer');
       t.true(failed.length > 0, 'keys whose active is node 2 fail while it is down');
       t.true(failed.every((e: any) => e instanceof c.sdk.CouchbaseError), 'failures are SDK errors (timeouts), not crashes');
+      // What replica reads are for: the keys whose active is down are still readable from replicas.
+      const downKeys = keys.filter((_, i) => results[i] !== 'ok');
+      const fromReplicas = await w(
+        Promise.all(downKeys.map((key) => c.coll.getAnyReplica(key, { timeout: 3000 }).then((r: any) => r?.content?.key === key, () => false))),
+        'getAnyReplica while the active is down',
+        20_000,
+      );
+      t.true(fromReplicas.every(Boolean), `getAnyReplica serves every key of the stopped node from its replica (${fromReplicas.filter(Boolean).length}/${downKeys.length})`);
     } finally {
       await w(c.emu.startNode(2), 'startNode 2', 15_000);
     }
