@@ -3,7 +3,10 @@
 // any Couchbase Server), the branch says so in a comment and docs/conformance.md lists it.
 import type { ExecutionContext, TestFn } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { connect, describe, eventually, loadSdk, startCluster, within, type Emulator, type SdkName } from './harness.js';
@@ -896,6 +899,66 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       // Connection.close(cb) then returns early without calling cb, so Cluster.close() never
       // resolves (dist/connection.js close()). Against any server.
       t.true(closed instanceof Error && /no answer within/.test((closed as Error).message), 'couchbase3: Cluster.close() hangs after a bucket failed to open');
+    }
+  });
+
+  kase('unknown bucket: SELECT_BUCKET answers "no access" as Couchbase does (seen in the SDK\'s own log)', async (t, c) => {
+    // Couchbase Server answers SELECT_BUCKET of a bucket that does not exist with EACCESS (0x24)
+    // (ns_server lists the administrator's buckets explicitly in memcached's RBAC database, so
+    // kv_engine's mayAccessBucket() fails). Both SDKs give KEY_ENOENT (0x01) another meaning,
+    // "bucket not on this node yet"; the user-visible error is the same, so look at their logs.
+    if (name === 'couchbase3') {
+      const lines: string[] = [];
+      const cl = await w(
+        c.sdk.connect(c.emu.connectionString, { username: c.emu.username, password: c.emu.password, kvTimeout: 3000, logFunc: (d: any) => lines.push(String(d.message)) }),
+        'connect with logFunc',
+        20_000,
+      );
+      await rejects(t, cl.bucket('no-such-bucket').defaultCollection().get('x', { timeout: 3000 }), 'RequestCanceledError', 'get on unknown bucket');
+      // (Cluster.close() would hang: SDK bug 9.)
+      const said = lines.filter((l) => /SELECT_BUCKET|Key\/Value service is not configured|bucket does not exist/.test(l));
+      t.log(said.slice(0, 3).join('\n'));
+      t.true(lines.some((l) => /not allowed for bucket or bucket does not exist/.test(l)), 'libcouchbase saw EACCESS ("Provided credentials not allowed for bucket or bucket does not exist")');
+      t.false(lines.some((l) => /Key\/Value service is not configured for given node/.test(l)), 'not KEY_ENOENT ("Key/Value service is not configured for given node")');
+      return;
+    }
+    // couchbase4: its C++ core logs only to a file named at process start; run the client in a
+    // child process with CBPPLOGLEVEL=debug against this emulator.
+    const dir = mkdtempSync(path.join(tmpdir(), 'cb4-log-'));
+    try {
+      const logFile = path.join(dir, 'core.log');
+      const script = `
+        const cb = require('couchbase4');
+        (async () => {
+          const cl = await cb.connect(process.env.CS, { username: process.env.U, password: process.env.P, timeouts: { kvTimeout: 3000 } });
+          try { await cl.bucket('no-such-bucket').defaultCollection().get('x', { timeout: 3000 }); } catch (e) { console.log('ERR ' + e.constructor.name); }
+          await cl.close();
+          process.exit(0);
+        })();`;
+      const out = await w(
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, ['-e', script], {
+            cwd: fileURLToPath(new URL('../..', import.meta.url)),
+            env: { ...process.env, CS: c.emu.connectionString, U: c.emu.username, P: c.emu.password, CBPPLOGLEVEL: 'debug', CBPPLOGFILE: logFile },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          let o = '';
+          child.stdout!.on('data', (d) => (o += d));
+          child.on('error', reject);
+          child.on('exit', () => resolve(o));
+        }),
+        'couchbase4 child process',
+        30_000,
+      );
+      t.regex(out, /ERR UnambiguousTimeoutError/);
+      const log = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+      const notPropagated = (log.match(/does not have configuration propagated yet/g) ?? []).length;
+      const noAccess = (log.match(/probably the bucket does not exist/g) ?? []).length;
+      t.log(`C++ core: "bucket does not exist" x${noAccess}, "configuration propagated yet" (KEY_ENOENT) x${notPropagated}`);
+      t.true(noAccess > 0, 'the C++ core saw no_access ("unable to select bucket ... probably the bucket does not exist")');
+      t.is(notPropagated, 0, 'and never KEY_ENOENT, which makes it reconnect in a loop');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
