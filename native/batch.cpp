@@ -2,6 +2,7 @@
 // anything is scheduled (bad input throws TypeError and schedules nothing), then schedules
 // the whole batch inside one lcb_sched_enter/lcb_sched_leave. Keys and values are copied by
 // libcouchbase while scheduling, so JS may reuse the arrays as soon as submit returns.
+#include <algorithm>
 #include <string>
 
 #include "connection.h"
@@ -209,37 +210,135 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   }
   if (b.count == 0) return rcs;
 
+  // Commands go to libcouchbase while fewer than max_inflight_ are outstanding there and
+  // nothing is queued ahead of them; the rest are copied into one QueuedBatch (rc 0: their
+  // responses follow) and scheduled from the prepare phase as responses free room.
+  QueuedBatch *qb = nullptr;
   lcb_sched_enter(instance_);
   uint32_t key_start = 0, value_start = 0;
   for (uint32_t i = 0; i < b.count; i++) {
-    Cmd cmd;
-    cmd.seq = b.seq[i];
-    cmd.op = b.op[i];
-    cmd.key = b.keys + key_start;
-    cmd.nkey = b.key_end[i] - key_start;
-    cmd.value = b.values + value_start;
-    cmd.nvalue = b.value_end[i] - value_start;
-    cmd.flags = b.flags[i];
-    cmd.expiry = b.expiry[i];
-    cmd.cas = b.cas[i];
-    cmd.delta = b.delta[i];
-    cmd.initial = b.initial[i];
-    cmd.aux = b.aux[i];
-    key_start = b.key_end[i];
-    value_start = b.value_end[i];
+    const uint32_t key_end = b.key_end[i], value_end = b.value_end[i];
+    const uint8_t op = b.op[i];
     lcb_STATUS rc;
-    if (ketama_ && (cmd.op == OP_GET_AND_LOCK || cmd.op == OP_UNLOCK || cmd.op == OP_GET_REPLICA || cmd.op == OP_OBSERVE)) {
+    if (ketama_ && (op == OP_GET_AND_LOCK || op == OP_UNLOCK || op == OP_GET_REPLICA || op == OP_OBSERVE)) {
       // memcached has none of these; sent anyway, the unknown command makes it drop the socket
       rc = LCB_ERR_UNSUPPORTED_OPERATION;
-    } else {
+    } else if (qb == nullptr && queue_.empty() && inflight_ < max_inflight_) {
+      Cmd cmd;
+      cmd.seq = b.seq[i];
+      cmd.op = op;
+      cmd.key = b.keys + key_start;
+      cmd.nkey = key_end - key_start;
+      cmd.value = b.values + value_start;
+      cmd.nvalue = value_end - value_start;
+      cmd.flags = b.flags[i];
+      cmd.expiry = b.expiry[i];
+      cmd.cas = b.cas[i];
+      cmd.delta = b.delta[i];
+      cmd.initial = b.initial[i];
+      cmd.aux = b.aux[i];
       rc = schedule(instance_, cmd);
+      if (rc == LCB_SUCCESS) track(cmd.seq);
+    } else {
+      if (qb == nullptr) {
+        queue_.push_back(std::make_unique<QueuedBatch>());
+        qb = queue_.back().get();
+        qb->deadline_ns = uv_hrtime() + static_cast<uint64_t>(op_timeout_us_) * 1000;
+        qb->cmds.reserve(b.count - i);
+        qb->keys.reserve(b.key_end[b.count - 1] - key_start);
+        qb->values.reserve(b.value_end[b.count - 1] - value_start);
+      }
+      QueuedCmd q;
+      q.seq = b.seq[i];
+      q.op = op;
+      q.key_off = static_cast<uint32_t>(qb->keys.size());
+      q.nkey = key_end - key_start;
+      q.value_off = static_cast<uint32_t>(qb->values.size());
+      q.nvalue = value_end - value_start;
+      q.flags = b.flags[i];
+      q.expiry = b.expiry[i];
+      q.cas = b.cas[i];
+      q.delta = b.delta[i];
+      q.initial = b.initial[i];
+      q.aux = b.aux[i];
+      qb->keys.append(b.keys + key_start, q.nkey);
+      qb->values.append(b.values + value_start, q.nvalue);
+      qb->cmds.push_back(q);
+      ++queued_;
+      rc = LCB_SUCCESS;
     }
     out[i] = rc;
-    if (rc == LCB_SUCCESS) track(cmd.seq);
+    key_start = key_end;
+    value_start = value_end;
   }
   lcb_sched_leave(instance_);
   request_flush();
   return rcs;
+}
+
+void Connection::drain_queue() {
+  if (queue_.empty()) return;
+  const uint64_t now = uv_hrtime();
+  bool entered = false;
+  while (!queue_.empty()) {
+    QueuedBatch &qb = *queue_.front();
+    const bool expired = now >= qb.deadline_ns;
+    // Expired commands fail whether or not there is room; the others wait for room.
+    if (!expired && inflight_ >= max_inflight_) break;
+    if (qb.next == qb.cmds.size()) {
+      queue_.pop_front();
+      continue;
+    }
+    const QueuedCmd &q = qb.cmds[qb.next++];
+    --queued_;
+    lcb_STATUS rc = LCB_ERR_TIMEOUT;
+    if (!expired) {
+      Cmd cmd;
+      cmd.seq = q.seq;
+      cmd.op = q.op;
+      cmd.key = qb.keys.data() + q.key_off;
+      cmd.nkey = q.nkey;
+      cmd.value = qb.values.data() + q.value_off;
+      cmd.nvalue = q.nvalue;
+      cmd.flags = q.flags;
+      cmd.expiry = q.expiry;
+      cmd.cas = q.cas;
+      cmd.delta = q.delta;
+      cmd.initial = q.initial;
+      cmd.aux = q.aux;
+      // what is left of the timeout, counted from submit
+      cmd.timeout_us = std::max<uint32_t>(1, static_cast<uint32_t>((qb.deadline_ns - now) / 1000));
+      if (!entered) {
+        lcb_sched_enter(instance_);
+        entered = true;
+      }
+      rc = schedule(instance_, cmd);
+    }
+    if (rc == LCB_SUCCESS) {
+      track(q.seq);
+    } else {
+      Response r;
+      r.seq = q.seq;
+      r.rc = rc;
+      buffer_.push(r, true);
+      schedule_delivery();
+    }
+  }
+  if (!queue_.empty() && queue_.front()->next == queue_.front()->cmds.size()) queue_.pop_front();
+  if (entered) lcb_sched_leave(instance_);
+}
+
+void Connection::fail_queue(int32_t rc) {
+  for (auto &qb : queue_) {
+    for (size_t i = qb->next; i < qb->cmds.size(); i++) {
+      Response r;
+      r.seq = qb->cmds[i].seq;
+      r.rc = rc;
+      buffer_.push(r, true);
+    }
+  }
+  queue_.clear();
+  queued_ = 0;
 }
 
 }  // namespace cbrx

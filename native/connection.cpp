@@ -75,6 +75,7 @@ Napi::Function Connection::define(Napi::Env env) {
                          InstanceMethod<&Connection::set_operation_timeout>("setOperationTimeout"),
                          InstanceMethod<&Connection::server_nodes>("serverNodes"),
                          InstanceMethod<&Connection::close>("close"),
+                         InstanceMethod<&Connection::stats>("stats"),
                      });
 }
 
@@ -103,6 +104,17 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
       !to_timeout_us(env, options.Get("operationTimeoutUs"), "options.operationTimeoutUs", op_timeout) ||
       !to_timeout_us(env, options.Get("configTimeoutUs"), "options.configTimeoutUs", config_timeout)) {
     return;
+  }
+  {
+    Napi::Value m = options.Get("maxOutstanding");
+    if (!m.IsUndefined()) {
+      double d = m.IsNumber() ? m.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 1 && d <= 0xffffffffu) || d != static_cast<double>(static_cast<uint32_t>(d))) {
+        Napi::TypeError::New(env, "options.maxOutstanding must be an integer >= 1").ThrowAsJavaScriptException();
+        return;
+      }
+      max_inflight_ = static_cast<uint32_t>(d);
+    }
   }
   if (connstr.find('\0') != std::string::npos) {
     Napi::TypeError::New(env, "options.connstr must not contain NUL").ThrowAsJavaScriptException();
@@ -355,12 +367,17 @@ void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *tex
   schedule_delivery();
 }
 
-void Connection::track(uint32_t seq) { ++outstanding_[seq]; }
+void Connection::track(uint32_t seq) {
+  ++outstanding_[seq];
+  if (++inflight_ > inflight_high_) inflight_high_ = inflight_;
+}
 
 void Connection::untrack(uint32_t seq) {
   auto it = outstanding_.find(seq);
   if (it == outstanding_.end()) return;
   if (--it->second == 0) outstanding_.erase(it);
+  --inflight_;
+  if (!queue_.empty()) request_flush();  // room for a queued command: the prepare phase schedules it
 }
 
 void Connection::schedule_delivery() {
@@ -442,7 +459,10 @@ void Connection::prepare_cb(uv_prepare_t *handle) {
   auto *conn = static_cast<Connection *>(handle->data);
   uv_prepare_stop(handle);
   conn->flush_pending_ = false;
-  if (conn->instance_ && conn->state_ == State::Connected) lcb_sched_flush(conn->instance_);
+  if (conn->instance_ && conn->state_ == State::Connected) {
+    conn->drain_queue();
+    lcb_sched_flush(conn->instance_);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -460,6 +480,16 @@ Napi::Value Connection::set_operation_timeout(const Napi::CallbackInfo &info) {
     lcb_cntl(instance_, LCB_CNTL_SET, LCB_CNTL_OP_TIMEOUT, &us);
   }
   return env.Undefined();
+}
+
+Napi::Value Connection::stats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("inflight", Napi::Number::New(env, inflight_));
+  out.Set("queued", Napi::Number::New(env, static_cast<double>(queued_)));
+  out.Set("maxInflight", Napi::Number::New(env, inflight_high_));
+  out.Set("bound", Napi::Number::New(env, max_inflight_));
+  return out;
 }
 
 Napi::Value Connection::server_nodes(const Napi::CallbackInfo &info) {
@@ -524,6 +554,8 @@ void Connection::begin_close() {
     for (uint32_t k = 0; k < o.second; k++) buffer_.push(r, true);
   }
   outstanding_.clear();
+  inflight_ = 0;
+  fail_queue(LCB_ERR_REQUEST_CANCELED);
   if (flush_pending_) {
     flush_pending_ = false;
     uv_prepare_stop(&flush_prep_);

@@ -8,7 +8,9 @@
 #include <libcouchbase/metrics.h>
 
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -70,6 +72,33 @@ struct ResponseBuffer {
   Napi::Object to_js(Napi::Env env) const;
 };
 
+// A command submitted beyond the in-flight bound, waiting in the connection's queue
+// (offsets into its QueuedBatch's own copies of the keys and values).
+struct QueuedCmd {
+  uint32_t seq;
+  uint8_t op;
+  uint32_t key_off, nkey;
+  uint32_t value_off, nvalue;
+  uint32_t flags;
+  uint32_t expiry;
+  uint64_t cas;
+  uint64_t delta;
+  uint64_t initial;
+  int32_t aux;
+};
+
+// The queued part of one submit: one copy of its keys and values, one deadline for all.
+struct QueuedBatch {
+  uint64_t deadline_ns = 0;  // uv_hrtime() at submit + the operation timeout
+  std::string keys;
+  std::string values;
+  std::vector<QueuedCmd> cmds;
+  size_t next = 0;  // cmds[next..] are still waiting
+};
+
+// Default bound on commands handed to libcouchbase per connection (bench/native-throughput.ts).
+constexpr uint32_t kDefaultMaxInflight = 512;
+
 class Connection : public Napi::ObjectWrap<Connection> {
  public:
   static Napi::Function define(Napi::Env env);
@@ -98,6 +127,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value set_operation_timeout(const Napi::CallbackInfo &info);
   Napi::Value server_nodes(const Napi::CallbackInfo &info);
   Napi::Value close(const Napi::CallbackInfo &info);
+  Napi::Value stats(const Napi::CallbackInfo &info);
 
   bool accepting_responses() const;
   void track(uint32_t seq);
@@ -106,6 +136,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
   void deliver_events();  // connect result, then every buffered response in one call
   void call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args);
   void request_flush();
+  // Hands queued commands to libcouchbase while there is room (prepare phase; native/batch.cpp).
+  void drain_queue();
+  // Fails every queued command with `rc` (close).
+  void fail_queue(int32_t rc);
   void begin_close();
   void close_handles();
   void on_closed();
@@ -162,6 +196,13 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // seq -> commands with that seq still waiting for their final response; what is left
   // when the connection closes is failed with LCB_ERR_REQUEST_CANCELED.
   std::unordered_map<uint32_t, uint32_t> outstanding_;
+  // Commands scheduled in libcouchbase and not final yet (the sum of outstanding_), bounded by
+  // max_inflight_; the rest wait in queue_ (submit order) and are scheduled as room frees.
+  uint32_t inflight_ = 0;
+  uint32_t max_inflight_ = kDefaultMaxInflight;
+  std::deque<std::unique_ptr<QueuedBatch>> queue_;
+  size_t queued_ = 0;           // commands waiting in queue_
+  uint32_t inflight_high_ = 0;  // the most ever in flight at once (stats)
   // Multi-response commands (stats, observe): the last response not yet handed over.
   struct Held {
     Response r;

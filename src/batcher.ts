@@ -1,9 +1,9 @@
 /**
  * Coalesces the commands issued in one tick into one NativeBatch (flat typed arrays),
- * submitted once per tick, and dispatches responses by seq. Bounds the commands
- * outstanding per connection (libcouchbase's scheduling cost grows with them): the rest
- * wait in a queue and are submitted as responses arrive. No per-operation timers: a queued
- * command older than the operation timeout is failed with LCB_ERR_TIMEOUT when its turn comes.
+ * submitted once per tick, and dispatches responses by seq. The bound on commands outstanding
+ * per connection lives in the native connection: it takes the whole batch in one call and
+ * queues what does not fit (failing a queued command older than the operation timeout with
+ * LCB_ERR_TIMEOUT), so a 10,000-key getMulti is one submit. No per-operation timers.
  * @internal
  * @module
  */
@@ -11,8 +11,8 @@ import type { NativeBatch, NativeConnection, NativeOpCode, NativeResponses } fro
 import { LcbStatus } from './errors/index.js';
 
 /**
- * Default bound on commands outstanding per connection. The native engineer measures the
- * best value (bench/native-throughput.ts: 512–1024 is best, beyond 2048 the rate falls; 512 chosen).
+ * Default bound on commands outstanding in libcouchbase per connection, enforced by the native
+ * connection (bench/native-throughput.ts: 256–512 is best, beyond 2048 the rate falls; 512 chosen).
  */
 export const MAX_OUTSTANDING = 512;
 
@@ -44,51 +44,50 @@ export interface Response {
 /** Receives every response for one command; the last one has `final` set. */
 export type ResponseHandler = (response: Response) => void;
 
-interface Pending {
-  seq: number;
-  cmd: Command;
-  handler: ResponseHandler;
-  queuedAt: number;
-  cancelled: boolean;
+/** A command of this tick, then awaiting its final response. */
+class Pending {
+  constructor(
+    public seq: number,
+    public cmd: Command | undefined,
+    public handler: ResponseHandler,
+  ) {}
+
+  /** Before submission: drops the command; after: drops interest in its responses. */
+  cancel = (): void => {
+    this.cmd = undefined;
+    this.handler = noop;
+  };
 }
 
 /** Statistics, for tests and benchmarks. */
 export interface BatcherStats {
   submits: number;
   commands: number;
-  maxOutstanding: number;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 export class Batcher {
   #native: NativeConnection;
-  #queue: Pending[] = [];
-  #head = 0;
+  /** This tick's commands. */
+  #tick: Pending[] = [];
   #inflight = new Map<number, Pending>();
   #nextSeq = 1;
   #scheduled = false;
   #closed = false;
-  /** Bound on outstanding commands. */
-  readonly limit: number;
-  /** Timeout for queued commands, microseconds. */
-  timeoutUs: number;
-  readonly stats: BatcherStats = { submits: 0, commands: 0, maxOutstanding: 0 };
+  readonly stats: BatcherStats = { submits: 0, commands: 0 };
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
 
-  constructor(native: NativeConnection, timeoutUs: number, limit = MAX_OUTSTANDING) {
+  constructor(native: NativeConnection) {
     this.#native = native;
-    this.timeoutUs = timeoutUs;
-    this.limit = limit;
   }
 
-  /** Commands submitted and awaiting their final response. */
+  /** Commands submitted (or about to be, this tick) and awaiting their final response. */
   get outstanding(): number {
     return this.#inflight.size;
-  }
-
-  /** Commands waiting for a slot. */
-  get queued(): number {
-    return this.#queue.length - this.#head;
   }
 
   /**
@@ -96,103 +95,75 @@ export class Batcher {
    * removes the command; after, it drops interest in the responses.
    */
   enqueue(cmd: Command, handler: ResponseHandler): () => void {
-    const p: Pending = { seq: 0, cmd, handler, queuedAt: 0, cancelled: false };
     if (this.#closed) {
-      const h = handler;
-      process.nextTick(() => h(failure(LcbStatus.LCB_ERR_REQUEST_CANCELED)));
-      return () => { p.cancelled = true; };
+      const p = new Pending(0, undefined, handler);
+      process.nextTick(() => p.handler(failure(LcbStatus.LCB_ERR_REQUEST_CANCELED)));
+      return p.cancel;
     }
-    p.seq = this.#nextSeq;
-    this.#nextSeq = this.#nextSeq >= 0xfffffffe ? 1 : this.#nextSeq + 1;
-    p.queuedAt = performance.now();
-    this.#queue.push(p);
-    this.#schedule();
-    return () => {
-      p.cancelled = true;
-      p.handler = noop;
-    };
+    const seq = this.#nextSeq;
+    this.#nextSeq = seq >= 0xfffffffe ? 1 : seq + 1;
+    const p = new Pending(seq, cmd, handler);
+    this.#tick.push(p);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flush);
+    }
+    return p.cancel;
   }
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    process.nextTick(() => {
-      this.#scheduled = false;
-      this.flush();
-    });
-  }
-
-  /** Submits as many queued commands as the bound allows, in one native call. */
+  /** Submits this tick's commands in one native call. */
   flush(): void {
     if (this.#closed) return;
-    const room = this.limit - this.#inflight.size;
-    if (room <= 0 || this.queued === 0) return;
-    const now = performance.now();
-    const timeoutMs = this.timeoutUs / 1000;
-    const take: Pending[] = [];
-    while (take.length < room && this.#head < this.#queue.length) {
-      const p = this.#queue[this.#head++]!;
-      if (p.cancelled) continue;
-      if (now - p.queuedAt > timeoutMs) {
-        p.handler(failure(LcbStatus.LCB_ERR_TIMEOUT));
-        continue;
+    const all = this.#tick;
+    if (all.length === 0) return;
+    this.#tick = [];
+    let take = all;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i]!.cmd === undefined) {
+        take = all.filter((p) => p.cmd !== undefined);
+        break;
       }
-      take.push(p);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    } else if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
     }
     if (take.length === 0) return;
     const batch = pack(take);
-    for (const p of take) this.#inflight.set(p.seq, p);
+    const inflight = this.#inflight;
+    for (let i = 0; i < take.length; i++) inflight.set(take[i]!.seq, take[i]!);
     let rcs: Int32Array;
     try {
       rcs = this.#native.submit(batch);
     } catch (error) {
-      for (const p of take) this.#inflight.delete(p.seq);
+      for (const p of take) inflight.delete(p.seq);
       const rc = LcbStatus.LCB_ERR_SDK_INTERNAL;
       for (const p of take) p.handler({ ...failure(rc), text: String((error as Error)?.message ?? error) });
       return;
     }
     this.stats.submits++;
     this.stats.commands += take.length;
-    if (this.#inflight.size > this.stats.maxOutstanding) this.stats.maxOutstanding = this.#inflight.size;
     for (let i = 0; i < take.length; i++) {
       const rc = rcs[i] ?? 0;
       if (rc !== 0) {
         const p = take[i]!;
-        this.#inflight.delete(p.seq);
+        inflight.delete(p.seq);
         p.handler(failure(rc));
       }
     }
-    if (this.queued > 0 && this.#inflight.size < this.limit) this.#schedule();
   }
 
   /** Called by the native layer with every response of one loop iteration. */
   onResponses = (r: NativeResponses): void => {
+    const inflight = this.#inflight;
+    const { seq: seqs, final: finals, dataEnd, rc, cas, flags, u64, aux, data, text } = r;
+    const n = r.count;
     let start = 0;
-    for (let i = 0; i < r.count; i++) {
-      const end = r.dataEnd[i]!;
-      const seq = r.seq[i]!;
-      const p = this.#inflight.get(seq);
-      const final = r.final[i] === 1;
-      if (final) this.#inflight.delete(seq);
-      if (p) {
+    for (let i = 0; i < n; i++) {
+      const end = dataEnd[i]!;
+      const seq = seqs[i]!;
+      const p = inflight.get(seq);
+      const final = finals[i] === 1;
+      if (final) inflight.delete(seq);
+      if (p !== undefined && p.handler !== noop) {
         try {
-          p.handler({
-            rc: r.rc[i]!,
-            cas: r.cas[i]!,
-            flags: r.flags[i]!,
-            u64: r.u64[i]!,
-            aux: r.aux[i]!,
-            final,
-            data: end > start ? r.data.subarray(start, end) : EMPTY,
-            text: r.text[i],
-          });
+          p.handler(new NativeResponse(rc[i]!, cas[i]!, flags[i]!, u64, i, aux[i]!, final, end > start ? data.subarray(start, end) : EMPTY, text[i]));
         } catch (error) {
           // A handler must never break dispatch of the rest of the batch.
           process.nextTick(() => { throw error; });
@@ -200,16 +171,14 @@ export class Batcher {
       }
       start = end;
     }
-    if (this.queued > 0 && this.#inflight.size < this.limit) this.#schedule();
   };
 
-  /** Fails every queued command with `rc`; outstanding ones are failed by the native close. */
+  /** Fails every command of this tick not yet submitted with `rc`; outstanding ones are failed by the native close. */
   close(rc: number = LcbStatus.LCB_ERR_REQUEST_CANCELED): void {
     this.#closed = true;
-    const queue = this.#queue.slice(this.#head);
-    this.#queue = [];
-    this.#head = 0;
-    for (const p of queue) if (!p.cancelled) p.handler(failure(rc));
+    const tick = this.#tick;
+    this.#tick = [];
+    for (const p of tick) if (p.cmd !== undefined) p.handler(failure(rc));
   }
 
   /** Fails everything still in flight (after the native side has gone). */
@@ -217,6 +186,30 @@ export class Batcher {
     const inflight = [...this.#inflight.values()];
     this.#inflight.clear();
     for (const p of inflight) p.handler(failure(rc));
+  }
+}
+
+/** One response; the counter value (rarely needed) is read from the batch on first use. */
+class NativeResponse implements Response {
+  #u64: BigUint64Array;
+  #i: number;
+  constructor(
+    public rc: number,
+    public cas: bigint,
+    public flags: number,
+    u64: BigUint64Array,
+    i: number,
+    public aux: number,
+    public final: boolean,
+    public data: Buffer,
+    public text: string | undefined,
+  ) {
+    this.#u64 = u64;
+    this.#i = i;
+  }
+
+  get u64(): bigint {
+    return this.#u64[this.#i]!;
   }
 }
 
@@ -231,9 +224,10 @@ function pack(items: Pending[]): NativeBatch {
   const n = items.length;
   let keyBytes = 0;
   let valueBytes = 0;
-  for (const p of items) {
-    keyBytes += p.cmd.key.length;
-    valueBytes += p.cmd.value?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    const cmd = items[i]!.cmd!;
+    keyBytes += cmd.key.length;
+    if (cmd.value !== undefined) valueBytes += cmd.value.length;
   }
   const batch: NativeBatch = {
     count: n,
@@ -253,8 +247,9 @@ function pack(items: Pending[]): NativeBatch {
   let ko = 0;
   let vo = 0;
   for (let i = 0; i < n; i++) {
-    const { seq, cmd } = items[i]!;
-    batch.seq[i] = seq;
+    const p = items[i]!;
+    const cmd = p.cmd!;
+    batch.seq[i] = p.seq;
     batch.op[i] = cmd.op;
     ko += cmd.key.copy(batch.keys, ko);
     batch.keyEnd[i] = ko;

@@ -101,22 +101,50 @@ export interface NativeConnectionOptions {
   operationTimeoutUs: number;
   /** Bootstrap timeout in microseconds. */
   configTimeoutUs: number;
+  /**
+   * Bound on commands outstanding in libcouchbase (integer >= 1, default 512); what a submit
+   * brings beyond it waits in the connection's queue. See `NativeConnection.submit`.
+   */
+  maxOutstanding?: number;
+}
+
+/** The native connection's in-flight bookkeeping (tests and benchmarks). */
+export interface NativeStats {
+  /** Commands scheduled in libcouchbase, not final yet. */
+  inflight: number;
+  /** Commands waiting in the connection's queue for room. */
+  queued: number;
+  /** The most commands ever in flight at once (never above `bound`). */
+  maxInflight: number;
+  /** The bound (`maxOutstanding`). */
+  bound: number;
 }
 
 export interface NativeConnection {
   /** Bootstraps; `done` runs once with rc 0 or the failure's lcb status and a description. */
   connect(done: (rc: number, detail: string) => void): void;
   /**
-   * Schedules the batch in one lcb_sched_enter/leave. Returns one rc per command: 0 when
-   * scheduled (its responses will follow), otherwise the lcb status and no response will come.
+   * Takes the whole batch in one call (keys and values are copied before it returns). Commands
+   * are scheduled in one lcb_sched_enter/leave while fewer than `maxOutstanding` are
+   * outstanding in libcouchbase and none is queued ahead of them; the rest are queued in the
+   * connection (submit order) and scheduled from the loop's prepare phase as responses free room,
+   * so libcouchbase never has more than the bound outstanding.
+   *
+   * Returns one rc per command: 0 when scheduled or queued (its responses will follow),
+   * otherwise the lcb status and no response will come. A queued command that cannot be
+   * scheduled later gets one final response with the rc instead; one still queued when its
+   * operation timeout (counted from this submit) has passed gets LCB_ERR_TIMEOUT (201), and a
+   * scheduled one gets what is left of its timeout. No per-command timers.
    */
   submit(batch: NativeBatch): Int32Array;
+  /** In-flight bookkeeping (optional for fakes). */
+  stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */
   setOperationTimeout(us: number): void;
   /** The KV nodes of the current configuration as "host:port". */
   serverNodes(): string[];
   /**
-   * Fails every outstanding command (their responses are still delivered), releases the
+   * Fails every outstanding and queued command with LCB_ERR_REQUEST_CANCELED (their responses are still delivered), releases the
    * instance and every handle; `done` runs once when nothing keeps the loop alive anymore.
    */
   close(done: () => void): void;

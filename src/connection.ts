@@ -193,10 +193,11 @@ export class Couchbase {
         password: o.password,
         operationTimeoutUs: Math.round(timeout * 1e6),
         configTimeoutUs: Math.round(configTimeout * 1e6),
+        maxOutstanding,
       },
       (responses) => batcher.onResponses(responses),
     );
-    batcher = new Batcher(native, Math.round(timeout * 1e6), maxOutstanding);
+    batcher = new Batcher(native);
     await new Promise<void>((resolve, reject) => {
       native.connect((rc, detail) => {
         if (rc === 0) resolve();
@@ -224,7 +225,6 @@ export class Couchbase {
   set timeout(seconds: number) {
     const s = readSeconds('timeout', 'timeout', seconds, this.#timeout);
     this.#timeout = s;
-    this.#batcher.timeoutUs = Math.round(s * 1e6);
     if (!this.#closed) this.#native.setOperationTimeout(Math.round(s * 1e6));
   }
 
@@ -260,10 +260,15 @@ export class Couchbase {
     return this.#closed;
   }
 
-  /** Batching statistics (submits, commands, max outstanding), for tests and benchmarks. @internal */
-  get batchStats(): Readonly<{ submits: number; commands: number; maxOutstanding: number; outstanding: number; queued: number }> {
+  /**
+   * Batching statistics, for tests and benchmarks: submits and commands (TS side), `outstanding`
+   * (awaiting their final response), and from the native connection `inflight` (in libcouchbase),
+   * `queued` (waiting for room) and `maxOutstanding` (the most ever in libcouchbase at once). @internal
+   */
+  get batchStats(): Readonly<{ submits: number; commands: number; maxOutstanding: number; outstanding: number; inflight: number; queued: number }> {
     const b = this.#batcher;
-    return { ...b.stats, outstanding: b.outstanding, queued: b.queued };
+    const n = this.#native.stats?.();
+    return { ...b.stats, outstanding: b.outstanding, inflight: n?.inflight ?? 0, queued: n?.queued ?? 0, maxOutstanding: n?.maxInflight ?? 0 };
   }
 
   /**

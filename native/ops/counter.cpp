@@ -14,6 +14,7 @@ lcb_STATUS schedule_counter(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDCOUNTER *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdcounter_create(&cmd);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdcounter_timeout(cmd, c.timeout_us);
   rc = lcb_cmdcounter_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) rc = lcb_cmdcounter_delta(cmd, delta);
   if (rc == LCB_SUCCESS && c.aux == 1) {

@@ -8,6 +8,7 @@ lcb_STATUS schedule_get(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDGET *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdget_create(&cmd);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdget_timeout(cmd, c.timeout_us);
   rc = lcb_cmdget_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) {
     if (c.op == OP_GET_AND_LOCK) {

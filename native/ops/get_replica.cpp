@@ -18,6 +18,7 @@ lcb_STATUS schedule_get_replica(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDGETREPLICA *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdgetreplica_create(&cmd, mode);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdgetreplica_timeout(cmd, c.timeout_us);
   rc = lcb_cmdgetreplica_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) rc = lcb_getreplica(instance, seq_cookie(c.seq), cmd);
   lcb_cmdgetreplica_destroy(cmd);

@@ -24,6 +24,9 @@ struct Cmd {
   uint64_t delta;
   uint64_t initial;
   int32_t aux;
+  // Per-command timeout in microseconds; 0 = the instance's operation timeout. Queued
+  // commands get what is left of their timeout (counted from submit).
+  uint32_t timeout_us = 0;
 };
 
 // The cookie of every command is its seq; the connection is the instance's cookie.

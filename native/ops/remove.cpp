@@ -8,6 +8,7 @@ lcb_STATUS schedule_remove(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDREMOVE *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdremove_create(&cmd);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdremove_timeout(cmd, c.timeout_us);
   rc = lcb_cmdremove_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS && c.cas) rc = lcb_cmdremove_cas(cmd, c.cas);
   if (rc == LCB_SUCCESS) rc = lcb_remove(instance, seq_cookie(c.seq), cmd);

@@ -19,6 +19,7 @@ lcb_STATUS schedule_store(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDSTORE *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdstore_create(&cmd, operation);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdstore_timeout(cmd, c.timeout_us);
   rc = lcb_cmdstore_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) rc = lcb_cmdstore_value(cmd, c.value, c.nvalue);
   if (rc == LCB_SUCCESS && c.op != OP_APPEND && c.op != OP_PREPEND) {

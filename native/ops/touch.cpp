@@ -8,6 +8,7 @@ lcb_STATUS schedule_touch(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDTOUCH *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdtouch_create(&cmd);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdtouch_timeout(cmd, c.timeout_us);
   rc = lcb_cmdtouch_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) rc = lcb_cmdtouch_expiry(cmd, c.expiry);
   if (rc == LCB_SUCCESS) rc = lcb_touch(instance, seq_cookie(c.seq), cmd);

@@ -9,6 +9,7 @@ lcb_STATUS schedule_unlock(lcb_INSTANCE *instance, const Cmd &c) {
   lcb_CMDUNLOCK *cmd = nullptr;
   lcb_STATUS rc = lcb_cmdunlock_create(&cmd);
   if (rc != LCB_SUCCESS) return rc;
+  if (c.timeout_us) lcb_cmdunlock_timeout(cmd, c.timeout_us);
   rc = lcb_cmdunlock_key(cmd, c.key, c.nkey);
   if (rc == LCB_SUCCESS) rc = lcb_cmdunlock_cas(cmd, c.cas);
   if (rc == LCB_SUCCESS) rc = lcb_unlock(instance, seq_cookie(c.seq), cmd);

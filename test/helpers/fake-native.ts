@@ -132,6 +132,12 @@ export class FakeConnection implements NativeConnection {
   #closed = false;
   #bucket = 'default';
   operationTimeoutUs: number;
+  /** Like the addon: commands executed whose final reply has not been delivered, bounded by maxInflight. */
+  inflight = 0;
+  #liveSeqs = new Map<number, number>();
+  readonly maxInflight: number;
+  /** Like the addon: commands beyond the bound wait here (rc 0 at submit) until replies free room. */
+  #queue: Array<{ seq: number; deadline: number; run: (rcs: Int32Array) => void }> = [];
 
   constructor(cluster: FakeCluster, options: NativeConnectionOptions, onResponses: (r: NativeResponses) => void) {
     if (typeof options?.connstr !== 'string') throw new TypeError('connstr must be a string');
@@ -140,6 +146,17 @@ export class FakeConnection implements NativeConnection {
     this.#options = options;
     this.#onResponses = onResponses;
     this.operationTimeoutUs = options.operationTimeoutUs;
+    this.maxInflight = options.maxOutstanding ?? 512;
+  }
+
+  /** Commands waiting for room. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  #maxInflight = 0;
+  stats(): { inflight: number; queued: number; maxInflight: number; bound: number } {
+    return { inflight: this.inflight, queued: this.#queue.length, maxInflight: this.#maxInflight, bound: this.maxInflight };
   }
 
   get options(): NativeConnectionOptions {
@@ -176,6 +193,7 @@ export class FakeConnection implements NativeConnection {
   close(done: () => void): void {
     this.#closed = true;
     this.#connected = false;
+    for (const q of this.#queue.splice(0)) this.#reply(q.seq, RC.REQUEST_CANCELED);
     setImmediate(() => {
       this.flushReplies(true);
       done();
@@ -202,10 +220,41 @@ export class FakeConnection implements NativeConnection {
         rcs[i] = RC.EMPTY_KEY;
         continue;
       }
-      this.#execute(batch.seq[i]!, op, key, value, batch.flags[i]!, batch.expiry[i]!, batch.cas[i]!, batch.delta[i]!, batch.initial[i]!, batch.aux[i]!, rcs, i);
+      const seq = batch.seq[i]!, flags = batch.flags[i]!, expiry = batch.expiry[i]!, cas = batch.cas[i]!;
+      const delta = batch.delta[i]!, initial = batch.initial[i]!, aux = batch.aux[i]!;
+      const run = (out: Int32Array, j: number) => this.#execute(seq, op, key, value, flags, expiry, cas, delta, initial, aux, out, j);
+      if (this.#queue.length > 0 || this.inflight >= this.maxInflight) {
+        this.#queue.push({ seq, deadline: performance.now() + this.operationTimeoutUs / 1000, run: (out) => run(out, 0) });
+        continue;
+      }
+      run(rcs, i);
+      if (rcs[i] === 0) this.#track(seq);
     }
     this.#schedule();
     return rcs;
+  }
+
+  #track(seq: number): void {
+    this.#liveSeqs.set(seq, (this.#liveSeqs.get(seq) ?? 0) + 1);
+    if (++this.inflight > this.#maxInflight) this.#maxInflight = this.inflight;
+  }
+
+  /** Like the addon's prepare phase: runs queued commands while there is room; expired ones time out. */
+  #drain(): void {
+    const now = performance.now();
+    const rc = new Int32Array(1);
+    while (this.#queue.length > 0 && (this.inflight < this.maxInflight || this.#queue[0]!.deadline <= now)) {
+      const q = this.#queue.shift()!;
+      if (q.deadline <= now) {
+        this.#reply(q.seq, RC.TIMEOUT);
+        continue;
+      }
+      rc[0] = 0;
+      q.run(rc);
+      if (rc[0] !== 0) this.#reply(q.seq, rc[0]!);
+      else this.#track(q.seq);
+    }
+    if (this.#replies.length > 0) this.#schedule();
   }
 
   #schedule(): void {
@@ -222,6 +271,14 @@ export class FakeConnection implements NativeConnection {
     const replies = this.#replies;
     this.#replies = [];
     const n = replies.length;
+    for (const r of replies) {
+      const live = r.final ? this.#liveSeqs.get(r.seq) : undefined;
+      if (live === undefined) continue;
+      if (live > 1) this.#liveSeqs.set(r.seq, live - 1);
+      else this.#liveSeqs.delete(r.seq);
+      this.inflight--;
+    }
+    if (!this.#closed) queueMicrotask(() => this.#drain());
     const data = Buffer.concat(replies.map((r) => r.data ?? Buffer.alloc(0)));
     const dataEnd = new Uint32Array(n);
     let off = 0;
