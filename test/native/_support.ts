@@ -106,9 +106,12 @@ export class TestConnection {
   private waiting = new Map<number, { replies: Reply[]; done: (r: Reply[]) => void }>();
   private nextSeq = 1;
 
-  constructor(connstr: string, opts: { operationTimeoutUs?: number; configTimeoutUs?: number; username?: string; password?: string } = {}) {
+  constructor(connstr: string, opts: { operationTimeoutUs?: number; configTimeoutUs?: number; username?: string; password?: string; maxOutstanding?: number } = {}) {
     this.conn = new native.Connection(
-      { connstr, operationTimeoutUs: opts.operationTimeoutUs ?? 2_500_000, configTimeoutUs: opts.configTimeoutUs ?? 5_000_000, username: opts.username, password: opts.password },
+      {
+        connstr, operationTimeoutUs: opts.operationTimeoutUs ?? 2_500_000, configTimeoutUs: opts.configTimeoutUs ?? 5_000_000, username: opts.username, password: opts.password,
+        ...(opts.maxOutstanding !== undefined ? { maxOutstanding: opts.maxOutstanding } : {}),
+      },
       (r) => this.onResponses(r),
     );
   }

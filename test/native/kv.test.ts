@@ -187,3 +187,35 @@ test('empty key is an rc, not a crash', async (t) => {
   const [r] = await c.run([{ op: NativeOp.Get, key: '' }]);
   t.false(Array.isArray(r) && r[0].rc === 0);
 });
+
+test('10,000 commands in one submit: libcouchbase never has more than the bound outstanding', async (t) => {
+  const keys = Array.from({ length: 10000 }, () => freshKey('bound'));
+  const before = c.conn.stats!();
+  t.is(before.bound, 512);
+  const sets = await c.run(keys.map((key, i) => ({ op: NativeOp.Set, key, value: String(i) })));
+  t.true(sets.every((r) => Array.isArray(r) && r[0]!.rc === RC.SUCCESS));
+  const gets = await c.run(keys.map((key) => ({ op: NativeOp.Get, key })));
+  t.true(gets.every((r, i) => Array.isArray(r) && r[0]!.rc === RC.SUCCESS && r[0]!.data.toString() === String(i)));
+  const after = c.conn.stats!();
+  t.is(after.maxInflight, 512);
+  t.is(after.inflight, 0);
+  t.is(after.queued, 0);
+});
+
+test('maxOutstanding sets the bound', async (t) => {
+  const small = new TestConnection(mc.connectionString, { maxOutstanding: 16 });
+  t.is((await small.connect()).rc, RC.SUCCESS);
+  const keys = Array.from({ length: 1000 }, () => freshKey('small'));
+  const pending = small.run(keys.map((key) => ({ op: NativeOp.Get, key })));
+  t.like(small.conn.stats!(), { inflight: 16, queued: 1000 - 16, bound: 16 });
+  const results = await pending;
+  t.true(results.every((r) => Array.isArray(r) && r[0]!.rc === RC.NOT_FOUND));
+  t.is(small.conn.stats!().maxInflight, 16);
+  await small.close();
+});
+
+test('maxOutstanding must be an integer >= 1', (t) => {
+  for (const bad of [0, -1, 1.5, Number.NaN, '8']) {
+    t.throws(() => new native.Connection({ connstr: mc.connectionString, operationTimeoutUs: 1, configTimeoutUs: 1, maxOutstanding: bad as number }, () => {}), { instanceOf: TypeError });
+  }
+});

@@ -154,6 +154,40 @@ test('close() fails outstanding commands, and their responses arrive before done
   await hole.close();
 });
 
+test('queued commands older than the operation timeout fail with LCB_ERR_TIMEOUT (no per-command timers)', async (t) => {
+  const hole = await blackHole({ noop: true });
+  const c = new TestConnection(`memcached://127.0.0.1:${hole.port}`, { operationTimeoutUs: 300_000, maxOutstanding: 2 });
+  t.is((await c.connect()).rc, RC.SUCCESS);
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const pending = c.run(Array.from({ length: 10 }, (_, i) => ({ op: NativeOp.Get, key: `q${i}` })));
+  t.like(c.conn.stats!(), { inflight: 2, queued: 8 });
+  t.is(timers(), before);
+  const results = await pending;
+  for (const r of results) t.is(Array.isArray(r) ? r[r.length - 1]!.rc : r.submitRc, RC.TIMEOUT);
+  t.like(c.conn.stats!(), { inflight: 0, queued: 0, maxInflight: 2 });
+  await c.close();
+  await hole.close();
+});
+
+test('close() fails queued commands too', async (t) => {
+  const hole = await blackHole({ noop: true });
+  const c = new TestConnection(`memcached://127.0.0.1:${hole.port}`, { operationTimeoutUs: 30_000_000, maxOutstanding: 1 });
+  t.is((await c.connect()).rc, RC.SUCCESS);
+  const pending = c.run(Array.from({ length: 5 }, (_, i) => ({ op: NativeOp.Set, key: `c${i}`, value: 'v' })));
+  t.like(c.conn.stats!(), { inflight: 1, queued: 4 });
+  await new Promise((r) => setTimeout(r, 100));
+  let closed = false;
+  const done = c.close().then(() => {
+    closed = true;
+  });
+  const results = await pending;
+  t.false(closed);
+  for (const r of results) t.is(Array.isArray(r) ? r[r.length - 1]!.rc : -1, RC.REQUEST_CANCELED);
+  await done;
+  await hole.close();
+});
+
 test('close() while connecting reports the connect as canceled', async (t) => {
   const hole = await blackHole();
   const c = new TestConnection(`couchbase://127.0.0.1:${hole.port}`, { configTimeoutUs: 10_000_000 });
