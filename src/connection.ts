@@ -597,85 +597,85 @@ export class Couchbase {
    * @throws NotFoundError when missing (unless quiet), ValueFormatError when undecodable
    */
   get<T = any>(key: string, options?: GetOptions): Op<ValueResult<T>> {
-    const site = new CallSite(this.get);
+    const site = CallSite.of(this.get);
     return this.#single(site, 'get', () => getOp(this.#ctx, 'get', key, checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Stores a document unconditionally (or only if `cas` matches). */
   set(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
-    const site = new CallSite(this.set);
+    const site = CallSite.of(this.set);
     return this.#single(site, 'set', () => storeOp(this.#ctx, 'set', 'set', key, value, checkOptions('set', options, STORE_OPTS)));
   }
 
   /** Stores a document only if the key does not exist (KeyExistsError otherwise). */
   add(key: string, value: unknown, options?: Omit<StoreOptions, 'cas'>): Op<OperationResult> {
-    const site = new CallSite(this.add);
+    const site = CallSite.of(this.add);
     return this.#single(site, 'add', () => storeOp(this.#ctx, 'add', 'add', key, value, checkOptions('add', options, STORE_OPTS)));
   }
 
   /** Replaces an existing document (NotFoundError when missing). */
   replace(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
-    const site = new CallSite(this.replace);
+    const site = CallSite.of(this.replace);
     return this.#single(site, 'replace', () => storeOp(this.#ctx, 'replace', 'replace', key, value, checkOptions('replace', options, STORE_OPTS)));
   }
 
   /** Deletes a document. */
   delete(key: string, options?: DeleteOptions): Op<OperationResult> {
-    const site = new CallSite(this.delete);
+    const site = CallSite.of(this.delete);
     return this.#single(site, 'delete', () => deleteOp(this.#ctx, 'delete', key, checkOptions('delete', options, DELETE_OPTS)));
   }
 
   /** Increments a counter; value of the result = the new counter (number, or bigint above 2^53). */
   incr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
-    const site = new CallSite(this.incr);
+    const site = CallSite.of(this.incr);
     return this.#single(site, 'incr', () => counterOp(this.#ctx, false, 'incr', key, checkOptions('incr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
   }
 
   /** Decrements a counter (never below 0). */
   decr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
-    const site = new CallSite(this.decr);
+    const site = CallSite.of(this.decr);
     return this.#single(site, 'decr', () => counterOp(this.#ctx, true, 'decr', key, checkOptions('decr', options, COUNTER_OPTS))) as Op<ValueResult<number | bigint>>;
   }
 
   /** Appends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   append(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
-    const site = new CallSite(this.append);
+    const site = CallSite.of(this.append);
     return this.#single(site, 'append', () => appendOp(this.#ctx, false, 'append', key, fragment, checkOptions('append', options, APPEND_OPTS)));
   }
 
   /** Prepends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   prepend(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
-    const site = new CallSite(this.prepend);
+    const site = CallSite.of(this.prepend);
     return this.#single(site, 'prepend', () => appendOp(this.#ctx, true, 'prepend', key, fragment, checkOptions('prepend', options, APPEND_OPTS)));
   }
 
   /** Sets a key's expiry (0 clears it). */
   touch(key: string, options?: TouchOptions): Op<OperationResult> {
-    const site = new CallSite(this.touch);
+    const site = CallSite.of(this.touch);
     return this.#single(site, 'touch', () => touchOp(this.#ctx, 'touch', key, checkOptions('touch', options, TOUCH_OPTS)));
   }
 
   /** Gets and locks a document for `ttl` seconds (0 = server default, max 30). Others get TemporaryFailError until unlock or a store with the CAS. */
   lock<T = any>(key: string, options?: LockOptions): Op<ValueResult<T>> {
-    const site = new CallSite(this.lock);
+    const site = CallSite.of(this.lock);
     return this.#single(site, 'lock', () => lockOp(this.#ctx, 'lock', key, checkOptions('lock', options, LOCK_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Unlocks a key locked with lock(); `cas` is the lock's CAS (required). */
   unlock(key: string, cas: bigint): Op<OperationResult> {
-    const site = new CallSite(this.unlock);
+    const site = CallSite.of(this.unlock);
     return this.#single(site, 'unlock', () => unlockOp(this.#ctx, 'unlock', key, cas));
   }
 
   /** Reads from a replica (the seed's `rget`): the first to answer, or replica `index`. */
   getReplica<T = any>(key: string, options?: ReplicaOptions): Op<ValueResult<T>> {
-    const site = new CallSite(this.getReplica);
+    const site = CallSite.of(this.getReplica);
     return this.#single(site, 'getReplica', () => replicaOp(this.#ctx, 'getReplica', key, checkOptions('getReplica', options, REPLICA_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Observes a key on every node holding its vBucket (master first). */
   observe(key: string): Op<ObserveResult> {
-    const site = new CallSite(this.observe);
+    const site = CallSite.of(this.observe);
     return this.#single(site, 'observe', () => observeOp(this.#ctx, 'observe', key));
   }
 
@@ -685,7 +685,7 @@ export class Couchbase {
    * @throws DurabilityError when the cluster cannot meet the requirement; TimeoutError when not met in time
    */
   endure(key: string, options?: EndureOptions): Op<OperationResult> {
-    const site = new CallSite(this.endure);
+    const site = CallSite.of(this.endure);
     const r = this.#endureMultiOp(site, 'endure', [key], options);
     return new Op<OperationResult>((s) => r.subscribe({
       next: (mr) => s.next(mr.get(key)!),
@@ -696,7 +696,7 @@ export class Couchbase {
 
   /** Server statistics (the seed's `stats`): `result[statName][server] = value`. */
   stats(name = ''): Op<StatsResult> {
-    const site = new CallSite(this.stats);
+    const site = CallSite.of(this.stats);
     if (typeof name !== 'string') return failedOp(argError(`stats: name must be a string`, name), site);
     if (this.#closed) return failedOp(new ObjectDestroyedError('stats: the connection is closed'), site);
     const cmd = statsCommand(name);
@@ -718,7 +718,7 @@ export class Couchbase {
 
   /** getMulti(keys | Record/Map key → GetOptions | items, options): one batch. */
   getMulti<T = any>(keys: Iterable<string> | Record<string, GetOptions> | Map<string, GetOptions> | ItemCollection, options?: GetOptions): Op<MultiResult<ValueResult<T>>> {
-    const site = new CallSite(this.getMulti);
+    const site = CallSite.of(this.getMulti);
     return this.#multi(site, 'getMulti', () => {
       const o = checkOptions<GetOptions>('getMulti', options, GET_OPTS);
       return multiEntries('getMulti', keys, false).map((e) =>
@@ -735,15 +735,15 @@ export class Couchbase {
 
   /** setMulti(Record/Map key → value | [key, value] pairs | items, options). */
   setMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: StoreOptions): Op<MultiResult<OperationResult>> {
-    return this.#storeMulti('set', new CallSite(this.setMulti), 'setMulti', kv, options);
+    return this.#storeMulti('set', CallSite.of(this.setMulti), 'setMulti', kv, options);
   }
   /** addMulti: like setMulti, failing keys that exist. */
   addMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: Omit<StoreOptions, 'cas'>): Op<MultiResult<OperationResult>> {
-    return this.#storeMulti('add', new CallSite(this.addMulti), 'addMulti', kv, options);
+    return this.#storeMulti('add', CallSite.of(this.addMulti), 'addMulti', kv, options);
   }
   /** replaceMulti: like setMulti, failing keys that are missing. */
   replaceMulti(kv: Record<string, unknown> | Map<string, unknown> | Iterable<[string, unknown]> | ItemCollection, options?: StoreOptions): Op<MultiResult<OperationResult>> {
-    return this.#storeMulti('replace', new CallSite(this.replaceMulti), 'replaceMulti', kv, options);
+    return this.#storeMulti('replace', CallSite.of(this.replaceMulti), 'replaceMulti', kv, options);
   }
 
   #appendMulti(prepend: boolean, site: CallSite, where: string, kv: unknown, options: unknown): Op<MultiResult<OperationResult>> {
@@ -758,25 +758,25 @@ export class Couchbase {
   }
   /** appendMulti(Record/Map key → fragment | items with `fragment`, options). */
   appendMulti(kv: Record<string, string | Uint8Array> | Map<string, string | Uint8Array> | Iterable<[string, string | Uint8Array]> | ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
-    return this.#appendMulti(false, new CallSite(this.appendMulti), 'appendMulti', kv, options);
+    return this.#appendMulti(false, CallSite.of(this.appendMulti), 'appendMulti', kv, options);
   }
   /** prependMulti(Record/Map key → fragment | items with `fragment`, options). */
   prependMulti(kv: Record<string, string | Uint8Array> | Map<string, string | Uint8Array> | Iterable<[string, string | Uint8Array]> | ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
-    return this.#appendMulti(true, new CallSite(this.prependMulti), 'prependMulti', kv, options);
+    return this.#appendMulti(true, CallSite.of(this.prependMulti), 'prependMulti', kv, options);
   }
   /** Appends each item's `fragment` option to it (the seed's `append_items`); item values are updated. */
   appendItems(items: ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
-    return this.#appendMulti(false, new CallSite(this.appendItems), 'appendItems', items, options);
+    return this.#appendMulti(false, CallSite.of(this.appendItems), 'appendItems', items, options);
   }
   /** Prepends each item's `fragment` option to it (the seed's `prepend_items`). */
   prependItems(items: ItemCollection, options?: AppendOptions): Op<MultiResult<OperationResult>> {
-    return this.#appendMulti(true, new CallSite(this.prependItems), 'prependItems', items, options);
+    return this.#appendMulti(true, CallSite.of(this.prependItems), 'prependItems', items, options);
   }
 
 
   /** deleteMulti(keys | Record/Map key → cas or DeleteOptions | items, options). */
   deleteMulti(keys: Iterable<string> | Record<string, bigint | DeleteOptions> | Map<string, bigint | DeleteOptions> | ItemCollection, options?: DeleteOptions): Op<MultiResult<OperationResult>> {
-    const site = new CallSite(this.deleteMulti);
+    const site = CallSite.of(this.deleteMulti);
     return this.#multi(site, 'deleteMulti', () => {
       const o = checkOptions<DeleteOptions>('deleteMulti', options, DELETE_OPTS);
       return multiEntries('deleteMulti', keys, false).map((e) =>
@@ -793,16 +793,16 @@ export class Couchbase {
   }
   /** incrMulti(keys | Record/Map key → amount or CounterOptions, options). */
   incrMulti(keys: Iterable<string> | Record<string, number | bigint | CounterOptions> | Map<string, number | bigint | CounterOptions> | ItemCollection, options?: CounterOptions): Op<MultiResult<ValueResult<number | bigint>>> {
-    return this.#counterMulti(false, new CallSite(this.incrMulti), 'incrMulti', keys, options);
+    return this.#counterMulti(false, CallSite.of(this.incrMulti), 'incrMulti', keys, options);
   }
   /** decrMulti(keys | Record/Map key → amount or CounterOptions, options). */
   decrMulti(keys: Iterable<string> | Record<string, number | bigint | CounterOptions> | Map<string, number | bigint | CounterOptions> | ItemCollection, options?: CounterOptions): Op<MultiResult<ValueResult<number | bigint>>> {
-    return this.#counterMulti(true, new CallSite(this.decrMulti), 'decrMulti', keys, options);
+    return this.#counterMulti(true, CallSite.of(this.decrMulti), 'decrMulti', keys, options);
   }
 
   /** touchMulti(keys | Record/Map key → ttl or TouchOptions, options). */
   touchMulti(keys: Iterable<string> | Record<string, number | TouchOptions> | Map<string, number | TouchOptions> | ItemCollection, options?: TouchOptions): Op<MultiResult<OperationResult>> {
-    const site = new CallSite(this.touchMulti);
+    const site = CallSite.of(this.touchMulti);
     return this.#multi(site, 'touchMulti', () => {
       const o = checkOptions<TouchOptions>('touchMulti', options, TOUCH_OPTS);
       return multiEntries('touchMulti', keys, false).map((e) =>
@@ -812,7 +812,7 @@ export class Couchbase {
 
   /** lockMulti(keys | Record/Map key → ttl or LockOptions, options). */
   lockMulti<T = any>(keys: Iterable<string> | Record<string, number | LockOptions> | Map<string, number | LockOptions> | ItemCollection, options?: LockOptions): Op<MultiResult<ValueResult<T>>> {
-    const site = new CallSite(this.lockMulti);
+    const site = CallSite.of(this.lockMulti);
     return this.#multi(site, 'lockMulti', () => {
       const o = checkOptions<LockOptions>('lockMulti', options, LOCK_OPTS);
       return multiEntries('lockMulti', keys, false).map((e) =>
@@ -822,7 +822,7 @@ export class Couchbase {
 
   /** unlockMulti(Record/Map key → cas | results of lockMulti | items). */
   unlockMulti(keys: Record<string, bigint> | Map<string, bigint | Result> | ItemCollection): Op<MultiResult<OperationResult>> {
-    const site = new CallSite(this.unlockMulti);
+    const site = CallSite.of(this.unlockMulti);
     return this.#multi(site, 'unlockMulti', () =>
       multiEntries('unlockMulti', keys, true).map((e) => {
         const cas = e.item ? (e.itemOpts?.cas ?? e.item.cas) : e.v instanceof Result ? e.v.cas : e.v;
@@ -832,7 +832,7 @@ export class Couchbase {
 
   /** getReplicaMulti(keys, options). */
   getReplicaMulti<T = any>(keys: Iterable<string> | ItemCollection, options?: ReplicaOptions): Op<MultiResult<ValueResult<T>>> {
-    const site = new CallSite(this.getReplicaMulti);
+    const site = CallSite.of(this.getReplicaMulti);
     return this.#multi(site, 'getReplicaMulti', () => {
       const o = checkOptions<ReplicaOptions>('getReplicaMulti', options, REPLICA_OPTS);
       return multiEntries('getReplicaMulti', keys, false).map((e) => replicaOp(this.#ctx, 'getReplicaMulti', e.key, o, e.item));
@@ -841,13 +841,13 @@ export class Couchbase {
 
   /** observeMulti(keys | items). */
   observeMulti(keys: Iterable<string> | ItemCollection): Op<MultiResult<ObserveResult>> {
-    const site = new CallSite(this.observeMulti);
+    const site = CallSite.of(this.observeMulti);
     return this.#multi(site, 'observeMulti', () => multiEntries('observeMulti', keys, false).map((e) => observeOp(this.#ctx, 'observeMulti', e.key)));
   }
 
   /** endureMulti(keys | Record/Map key → cas | results of a …Multi store | items (their CAS), options). */
   endureMulti(keys: Iterable<string> | Record<string, bigint> | Map<string, bigint | Result> | ItemCollection, options?: EndureOptions): Op<MultiResult<OperationResult>> {
-    return this.#endureMultiOp(new CallSite(this.endureMulti), 'endureMulti', keys, options);
+    return this.#endureMultiOp(CallSite.of(this.endureMulti), 'endureMulti', keys, options);
   }
 
   #endureMultiOp(site: CallSite, where: string, keys: unknown, options: unknown): Op<MultiResult<OperationResult>> {

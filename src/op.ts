@@ -9,15 +9,53 @@ import { CouchbaseError } from './errors/index.js';
 
 /**
  * How many stack frames of the user's call each operation records, so that errors delivered
- * later point at the call (default 5; 0 = off, for the last few percent of throughput).
+ * later point at the call (default 5; 0 = off).
+ *
+ * Capturing a stack costs microseconds, so by default it is captured once per method until the
+ * microtasks queued so far have run: the 1,000 `cb.get(k)` of one `Promise.all(keys.map(...))`
+ * share the stack of the first. Calls of the same method from different lines in that window
+ * (the same synchronous run, or continuations resumed in the same microtask checkpoint) then
+ * share the first one's stack; `everyCall: true` captures at every call instead (exact, slower).
  */
-export function setCallSiteFrames(frames: number): void {
+export function setCallSiteFrames(frames: number, options?: { everyCall?: boolean }): void {
   if (!Number.isInteger(frames) || frames < 0 || frames > 100) throw new RangeError('setCallSiteFrames: an integer 0..100');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError('setCallSiteFrames: options must be an object');
   CallSite.depth = frames;
+  if (options?.everyCall !== undefined) CallSite.everyCall = Boolean(options.everyCall);
+  shared.clear();
 }
+
+/** Call sites captured in this synchronous run, by method; cleared at the next microtask. */
+const shared = new Map<Function, CallSite>();
+let clearing = false;
+const clearShared = (): void => {
+  clearing = false;
+  shared.clear();
+};
 
 /** Captures the user's call site; errors delivered later get this stack. @internal */
 export class CallSite {
+  /**
+   * The call site of a call to `method` (frames above it): captured once per method per
+   * synchronous run, unless {@link CallSite.everyCall}.
+   */
+  static of(method: Function): CallSite {
+    if (CallSite.everyCall || CallSite.depth <= 0) return new CallSite(method);
+    let site = shared.get(method);
+    if (site === undefined) {
+      site = new CallSite(method);
+      shared.set(method, site);
+      if (!clearing) {
+        clearing = true;
+        queueMicrotask(clearShared);
+      }
+    }
+    return site;
+  }
+
+  /** Capture at every call (see setCallSiteFrames). */
+  static everyCall = false;
+
   // The stack is captured structurally here and only formatted if an error needs it.
   #holder: { stack?: string } = {};
   constructor(skip: Function) {

@@ -95,3 +95,28 @@ test('Op supports .catch and toPromise', async (t) => {
   t.true(r instanceof NotFoundError);
   await cb.close();
 });
+
+test('call sites: shared per method in one synchronous run by default, exact with everyCall', async (t) => {
+  const { setCallSiteFrames } = await import('../../src/index.js');
+  const { cb } = await fakeConnect();
+  const line = (e: Error | undefined) => /op\.test\.ts:(\d+)/.exec(e!.stack!.split('\n')[1]!)?.[1];
+  try {
+    setCallSiteFrames(5, { everyCall: true });
+    const a = cb.get(freshKey());
+    const b = cb.get(freshKey());
+    const [ea, eb] = await Promise.all([t.throwsAsync(a), t.throwsAsync(b)]);
+    t.truthy(line(ea));
+    t.not(line(ea), line(eb));
+    setCallSiteFrames(5, { everyCall: false });
+    const ops = [freshKey(), freshKey()].map((k) => cb.get(k));
+    const es = await Promise.all(ops.map((o) => t.throwsAsync(o)));
+    t.is(line(es[0]), line(es[1]));
+    t.truthy(line(es[0]));
+    setCallSiteFrames(0);
+    const off = await t.throwsAsync(cb.get(freshKey()));
+    t.notRegex(off!.stack!.split('\n')[1] ?? '', /op\.test\.ts/);
+  } finally {
+    setCallSiteFrames(5, { everyCall: false });
+  }
+  await cb.close();
+});
