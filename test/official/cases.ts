@@ -1448,6 +1448,14 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
       const reps = await w(c.coll.getAllReplicas(keys[0]), `getAllReplicas after ${what}`);
       t.true(reps.length >= 1, `getAllReplicas answers after ${what}`);
     }
+    if (httpColl) {
+      // The HTTP-only client learned the rebalances and the new node from the streaming config too.
+      for (const key of keys) {
+        const r = await eventually(() => httpColl.get(key, { timeout: 2000 }), 15_000, `http-bootstrapped get ${key} after addNode`, 200);
+        t.deepEqual(r.content, { key, phase });
+      }
+      await w(Promise.all(keys.map((key) => httpColl.upsert(key, { key, phase: 'http' }))), 'http-bootstrapped upserts after addNode', 20_000);
+    }
     // With one node gone and 1 replica configured, views still answer over the remaining nodes.
     await setupViews(c);
     const all = await view(c, 'by_name', {});
