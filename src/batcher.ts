@@ -44,8 +44,8 @@ export interface Response {
 /** Receives every response for one command; the last one has `final` set. */
 export type ResponseHandler = (response: Response) => void;
 
-/** A command of this tick, then awaiting its final response. */
-class Pending {
+/** A command of this tick, then awaiting its final response. Unsubscribing cancels it. */
+class Pending implements Cancellable {
   constructor(
     public seq: number,
     public cmd: Command | undefined,
@@ -53,10 +53,15 @@ class Pending {
   ) {}
 
   /** Before submission: drops the command; after: drops interest in its responses. */
-  cancel = (): void => {
+  unsubscribe(): void {
     this.cmd = undefined;
     this.handler = noop;
-  };
+  }
+}
+
+/** What enqueue returns: an RxJS teardown (Unsubscribable) that cancels the command. */
+export interface Cancellable {
+  unsubscribe(): void;
 }
 
 /** Statistics, for tests and benchmarks. */
@@ -91,14 +96,14 @@ export class Batcher {
   }
 
   /**
-   * Queues a command for this tick's batch. Returns a cancel function: before submission it
-   * removes the command; after, it drops interest in the responses.
+   * Queues a command for this tick's batch. Returns its cancel handle (an RxJS teardown):
+   * before submission it removes the command; after, it drops interest in the responses.
    */
-  enqueue(cmd: Command, handler: ResponseHandler): () => void {
+  enqueue(cmd: Command, handler: ResponseHandler): Cancellable {
     if (this.#closed) {
       const p = new Pending(0, undefined, handler);
       process.nextTick(() => p.handler(failure(LcbStatus.LCB_ERR_REQUEST_CANCELED)));
-      return p.cancel;
+      return p;
     }
     const seq = this.#nextSeq;
     this.#nextSeq = seq >= 0xfffffffe ? 1 : seq + 1;
@@ -108,7 +113,7 @@ export class Batcher {
       this.#scheduled = true;
       process.nextTick(this.#flush);
     }
-    return p.cancel;
+    return p;
   }
 
   /** Submits this tick's commands in one native call. */

@@ -3,7 +3,7 @@
  * @module
  */
 import { loadNative, NativeOp, type NativeAddon, type NativeConnection } from './binding.js';
-import { Batcher, MAX_OUTSTANDING, type Response } from './batcher.js';
+import { Batcher, MAX_OUTSTANDING, type Cancellable, type Response } from './batcher.js';
 import {
   formatConnectionString, paramSeconds, parseConnectionString, parseHost, resolveHosts, type ConnSpec,
 } from './connstr.js';
@@ -344,6 +344,7 @@ export class Couchbase {
     const errors = new Array<CouchbaseError | undefined>(n);
     let remaining = n;
     const cancels: Array<() => void> = [];
+    const pendings: Cancellable[] = [];
     let cancelled = false;
     const finishOne = () => {
       if (--remaining === 0 && !cancelled) cancels.push(...this.#durability(ops, results, errors, done));
@@ -355,7 +356,7 @@ export class Couchbase {
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       let responses: Response[] | undefined;
-      cancels.push(this.#batcher.enqueue(op.cmd, (resp) => {
+      pendings.push(this.#batcher.enqueue(op.cmd, (resp) => {
         if (!resp.final) {
           (responses ??= []).push(resp);
           return;
@@ -370,6 +371,7 @@ export class Couchbase {
     }
     return () => {
       cancelled = true;
+      for (const p of pendings) p.unsubscribe();
       for (const c of cancels) c();
     };
   }

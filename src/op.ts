@@ -102,7 +102,7 @@ export class Op<T> extends Observable<T> implements PromiseLike<T> {
 
   /** @internal */
   constructor(run: (sink: Sink<T>) => TeardownLogic) {
-    super((subscriber) => run(subscriber));
+    super(run);
     this.#run = run;
   }
 
@@ -121,31 +121,48 @@ export class Op<T> extends Observable<T> implements PromiseLike<T> {
 
   /** Runs the operation once as a Promise (without the cost of an RxJS subscription). */
   override toPromise(): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const sink: Sink<T> = {
-        next(v) {
-          if (done) return;
-          done = true;
-          resolve(v);
-        },
-        error(e) {
-          if (done) return;
-          done = true;
-          reject(e);
-        },
-        complete() {
-          if (done) return;
-          done = true;
-          reject(new CouchbaseError('operation completed without a result'));
-        },
-      };
-      try {
-        this.#run(sink);
-      } catch (error) {
-        sink.error(error);
-      }
-    });
+    const promise = new Promise<T>(capture);
+    const sink = new PromiseSink<T>(captured.resolve as (v: T) => void, captured.reject);
+    try {
+      this.#run(sink);
+    } catch (error) {
+      sink.error(error);
+    }
+    return promise;
+  }
+}
+
+/** The executor of toPromise: one shared function instead of a closure per operation. */
+const captured: { resolve: (v: unknown) => void; reject: (e: unknown) => void } = { resolve: () => {}, reject: () => {} };
+function capture(resolve: (v: any) => void, reject: (e: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
+/** The promise path's sink: settles once. */
+class PromiseSink<T> implements Sink<T> {
+  #done = false;
+  constructor(
+    private readonly resolve: (v: T) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {}
+
+  next(v: T): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.resolve(v);
+  }
+
+  error(e: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.reject(e);
+  }
+
+  complete(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.reject(new CouchbaseError('operation completed without a result'));
   }
 }
 
