@@ -45,7 +45,7 @@ export interface Response {
 export type ResponseHandler = (response: Response) => void;
 
 /** A command of this tick, then awaiting its final response. Unsubscribing cancels it. */
-class Pending implements Cancellable {
+export class Pending implements Cancellable {
   constructor(
     public seq: number,
     public cmd: Command | undefined,
@@ -72,11 +72,75 @@ export interface BatcherStats {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Commands awaiting their final response, by seq: an array indexed by seq & mask (seqs are
+ * handed out in order, so the live ones rarely collide), with a Map for collisions.
+ */
+export class InflightTable {
+  #slots: Array<Pending | undefined>;
+  #mask: number;
+  #overflow = new Map<number, Pending>();
+  size = 0;
+
+  constructor(capacity = 4096) {
+    this.#slots = new Array<Pending | undefined>(capacity).fill(undefined);
+    this.#mask = capacity - 1;
+  }
+
+  set(p: Pending): void {
+    if (this.size * 2 >= this.#slots.length) this.#grow();
+    const i = p.seq & this.#mask;
+    if (this.#slots[i] === undefined) this.#slots[i] = p;
+    else this.#overflow.set(p.seq, p);
+    this.size++;
+  }
+
+  get(seq: number): Pending | undefined {
+    const p = this.#slots[seq & this.#mask];
+    if (p !== undefined && p.seq === seq) return p;
+    return this.#overflow.size > 0 ? this.#overflow.get(seq) : undefined;
+  }
+
+  delete(seq: number): void {
+    const i = seq & this.#mask;
+    const p = this.#slots[i];
+    if (p !== undefined && p.seq === seq) {
+      this.#slots[i] = undefined;
+      this.size--;
+    } else if (this.#overflow.size > 0 && this.#overflow.delete(seq)) {
+      this.size--;
+    }
+  }
+
+  values(): Pending[] {
+    const out: Pending[] = [];
+    for (const p of this.#slots) if (p !== undefined) out.push(p);
+    for (const p of this.#overflow.values()) out.push(p);
+    return out;
+  }
+
+  clear(): void {
+    this.#slots.fill(undefined);
+    this.#overflow.clear();
+    this.size = 0;
+  }
+
+  #grow(): void {
+    const all = this.values();
+    const capacity = this.#slots.length * 2;
+    this.#slots = new Array<Pending | undefined>(capacity).fill(undefined);
+    this.#mask = capacity - 1;
+    this.#overflow.clear();
+    this.size = 0;
+    for (const p of all) this.set(p);
+  }
+}
+
 export class Batcher {
   #native: NativeConnection;
   /** This tick's commands. */
   #tick: Pending[] = [];
-  #inflight = new Map<number, Pending>();
+  #inflight = new InflightTable();
   #nextSeq = 1;
   #scheduled = false;
   #closed = false;
@@ -132,7 +196,7 @@ export class Batcher {
     if (take.length === 0) return;
     const batch = pack(take);
     const inflight = this.#inflight;
-    for (let i = 0; i < take.length; i++) inflight.set(take[i]!.seq, take[i]!);
+    for (let i = 0; i < take.length; i++) inflight.set(take[i]!);
     let rcs: Int32Array;
     try {
       rcs = this.#native.submit(batch);
@@ -188,7 +252,7 @@ export class Batcher {
 
   /** Fails everything still in flight (after the native side has gone). */
   failInflight(rc: number = LcbStatus.LCB_ERR_REQUEST_CANCELED): void {
-    const inflight = [...this.#inflight.values()];
+    const inflight = this.#inflight.values();
     this.#inflight.clear();
     for (const p of inflight) p.handler(failure(rc));
   }

@@ -106,3 +106,29 @@ test('queued commands older than the timeout fail with TimeoutError when their t
   await t.throwsAsync(second, { instanceOf: TimeoutError });
   await cb.close();
 });
+
+test('the in-flight table finds colliding seqs and grows', async (t) => {
+  const { InflightTable, Pending } = await import('../../src/batcher.js');
+  const table = new InflightTable(8);
+  const noop = () => {};
+  const a = new Pending(1, undefined, noop);
+  const b = new Pending(9, undefined, noop); // same slot as 1
+  table.set(a);
+  table.set(b);
+  t.is(table.get(1), a);
+  t.is(table.get(9), b);
+  t.is(table.get(17), undefined);
+  table.delete(1);
+  t.is(table.get(1), undefined);
+  t.is(table.get(9), b);
+  for (let s = 100; s < 200; s++) table.set(new Pending(s, undefined, noop));
+  t.is(table.size, 101);
+  t.is(table.get(9), b);
+  t.is(table.get(150)!.seq, 150);
+  t.is(table.values().length, 101);
+  table.delete(9);
+  table.delete(9);
+  t.is(table.size, 100);
+  table.clear();
+  t.is(table.size, 0);
+});
