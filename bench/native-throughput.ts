@@ -1,9 +1,14 @@
 /**
  * Gets per second straight on the NativeAddon (no TypeScript SDK layer) against a real memcached,
  * for several bounds on the operations outstanding per connection. libcouchbase's scheduling
- * cost grows with what is outstanding per server, so there is a best bound; the TS batcher uses it.
+ * cost grows with what is outstanding per server, so there is a best bound; the native connection
+ * enforces it (`maxOutstanding`, default 512).
  *
- *   npx tsx bench/native-throughput.ts [--seconds 3] [--bounds 32,64,...] [--connections 1]
+ *   npx tsx bench/native-throughput.ts [--seconds 3] [--bounds 32,64,...] [--connections 1] [--native]
+ *
+ * Default: JS keeps `bound` gets outstanding (the connection's own bound is set above every bound).
+ * --native: the connection's bound is `bound` and JS keeps 8,192 submitted (windows of 1,000), so
+ * the connection's queue does the bounding, as it does under the SDK.
  *
  * Prints one line per bound: bound, ops/s, batches/s (submit calls), responses per delivery.
  */
@@ -19,6 +24,7 @@ const { values: argv } = parseArgs({
     connections: { type: 'string', default: '1' },
     keys: { type: 'string', default: '10000' },
     server: { type: 'string' },
+    native: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(argv.seconds);
@@ -70,10 +76,10 @@ interface Conn {
   onResponses: (r: NativeResponses) => void;
 }
 
-async function open(connstr: string): Promise<Conn> {
+async function open(connstr: string, maxOutstanding: number): Promise<Conn> {
   const c: Conn = { conn: undefined as unknown as NativeConnection, onResponses: () => {} };
   c.conn = new native.Connection(
-    { connstr, operationTimeoutUs: 10_000_000, configTimeoutUs: 5_000_000 },
+    { connstr, operationTimeoutUs: 10_000_000, configTimeoutUs: 5_000_000, maxOutstanding },
     (r) => c.onResponses(r),
   );
   await new Promise<void>((resolve, reject) =>
@@ -104,7 +110,7 @@ function run(c: Conn, gets: NativeBatch, bound: number, ms: number) {
     let stopping = false;
     const refill = () => {
       while (!stopping && outstanding < bound) {
-        const n = Math.min(bound - outstanding, nkeys - next);
+        const n = Math.min(bound - outstanding, nkeys - next, argv.native ? 1000 : Infinity);
         c.conn.submit(window(gets, next, n));
         submits++;
         outstanding += n;
@@ -132,15 +138,21 @@ function run(c: Conn, gets: NativeBatch, bound: number, ms: number) {
 const mc = argv.server ? undefined : await startMemcached();
 const connstr = argv.server ?? mc!.connectionString;
 try {
-  const conns = await Promise.all(Array.from({ length: nconn }, () => open(connstr)));
+  const top = Math.max(...bounds, 64);
+  let conns = await Promise.all(Array.from({ length: nconn }, () => open(connstr, top)));
   await load(conns[0]);
   const gets = makeBatch(NativeOp.Get, nkeys);
-  console.log(`libcouchbase ${native.lcbVersion}, ${nconn} connection(s), ${nkeys} keys, ${seconds}s per bound, node ${process.version}`);
+  console.log(`libcouchbase ${native.lcbVersion}, ${nconn} connection(s), ${nkeys} keys, ${seconds}s per bound, node ${process.version}, ${argv.native ? 'bounded by the connection (JS keeps 8192 submitted)' : 'bounded by JS'}`);
   console.log('bound\tops/s\tsubmits/s\tresponses/delivery\terrors');
   await Promise.all(conns.map((c) => run(c, gets, 64, 500))); // warm-up
   for (const bound of bounds) {
+    if (argv.native) {
+      await Promise.all(conns.map((c) => new Promise<void>((r) => c.conn.close(r))));
+      conns = await Promise.all(Array.from({ length: nconn }, () => open(connstr, bound)));
+      await Promise.all(conns.map((c) => run(c, gets, 64, 300))); // warm-up
+    }
     const t0 = process.hrtime.bigint();
-    const results = await Promise.all(conns.map((c) => run(c, gets, bound, seconds * 1000)));
+    const results = await Promise.all(conns.map((c) => run(c, gets, argv.native ? 8192 : bound, seconds * 1000)));
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     const sum = results.reduce((a, r) => ({ ops: a.ops + r.ops, submits: a.submits + r.submits, deliveries: a.deliveries + r.deliveries, errors: a.errors + r.errors }));
     console.log(`${bound}\t${Math.round(sum.ops / s)}\t${Math.round(sum.submits / s)}\t${(sum.ops / sum.deliveries).toFixed(1)}\t${sum.errors}`);
