@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command, Response } from '../batcher.js';
+import { readDurability } from '../options.js';
 import type { Item } from '../items.js';
 import { OperationResult, ValueResult, type Result } from '../results.js';
 
@@ -145,4 +146,10 @@ export function opResult(key: string, r: Response, item?: Item): OperationResult
     return item as unknown as OperationResult;
   }
   return new OperationResult(key, r.rc, r.cas);
+}
+
+/** Validates persistTo/replicateTo; the KeyOp's durability, or undefined when there is none to wait for. */
+export function durabilityOf(where: string, o: { persistTo?: unknown; replicateTo?: unknown }, checkRemoved: boolean): KeyOp<Result>['durability'] {
+  const d = readDurability(where, o);
+  return d.persistTo === 0 && d.replicateTo === 0 ? undefined : { persistTo: d.persistTo, replicateTo: d.replicateTo, checkRemoved };
 }

@@ -5,9 +5,9 @@
  */
 import { NativeOp } from '../binding.js';
 import type { Item, ItemOptions } from '../items.js';
-import { readBool, readCas, readDurability } from '../options.js';
+import { readBool, readCas } from '../options.js';
 import type { OperationResult } from '../results.js';
-import { opResult, type DeleteOptions, type KeyOp, type KvContext } from './context.js';
+import { durabilityOf, opResult, type DeleteOptions, type KeyOp, type KvContext } from './context.js';
 
 /** Builds a delete for one key. */
 export function deleteOp(ctx: KvContext, where: string, key: string, o: Partial<DeleteOptions & ItemOptions>, item?: Item): KeyOp<OperationResult> {
@@ -15,6 +15,6 @@ export function deleteOp(ctx: KvContext, where: string, key: string, o: Partial<
   let cas = readCas(where, o.cas);
   if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
   const quiet = readBool(where, 'quiet', o.quiet, ctx.quiet);
-  const durability = { ...readDurability(where, o), checkRemoved: true };
+  const durability = durabilityOf(where, o, true);
   return { key, cmd: { op: NativeOp.Delete, key: k, cas }, quiet, item, durability, decode: (rs) => opResult(key, rs[rs.length - 1]!, item) };
 }

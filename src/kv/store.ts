@@ -5,10 +5,10 @@
  */
 import { NativeOp } from '../binding.js';
 import type { Item, ItemOptions } from '../items.js';
-import { argError, readCas, readDurability, readFormat, readTtl } from '../options.js';
+import { argError, readCas, readFormat, readTtl } from '../options.js';
 import type { OperationResult } from '../results.js';
 import { FMT_BYTES, FMT_MASK, FMT_UTF8 } from '../transcoder.js';
-import { opResult, type AppendOptions, type KeyOp, type KvContext, type StoreOptions } from './context.js';
+import { durabilityOf, opResult, type AppendOptions, type KeyOp, type KvContext, type StoreOptions } from './context.js';
 
 export type StoreMode = 'set' | 'add' | 'replace';
 const STORE_OP = { set: NativeOp.Set, add: NativeOp.Add, replace: NativeOp.Replace } as const;
@@ -22,7 +22,7 @@ export function storeOp(ctx: KvContext, mode: StoreMode, where: string, key: str
   let cas = readCas(where, o.cas);
   if (item && o.cas === undefined && !o.ignoreCas && mode !== 'add') cas = item.cas;
   if (mode === 'add' && cas !== 0n) throw argError(`${where}: 'cas' makes no sense for add`, o.cas);
-  const durability = { ...readDurability(where, o), checkRemoved: false };
+  const durability = durabilityOf(where, o, false);
   const [bytes, flags] = ctx.encodeValue(value, format);
   // libcouchbase 3 refuses a CAS on an upsert; "set if the CAS matches" is a replace with that CAS.
   const op = mode === 'set' && cas !== 0n ? NativeOp.Replace : STORE_OP[mode];
@@ -47,7 +47,7 @@ export function appendOp(ctx: KvContext, prepend: boolean, where: string, key: s
   const ttl = readTtl(where, o.ttl);
   let cas = readCas(where, o.cas);
   if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
-  const durability = { ...readDurability(where, o), checkRemoved: false };
+  const durability = durabilityOf(where, o, false);
   const [bytes, flags] = ctx.encodeValue(fragment, format);
   return {
     key, cmd: { op: prepend ? NativeOp.Prepend : NativeOp.Append, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
