@@ -1,13 +1,13 @@
 /** The seed's zlib Transcoder (a custom flag above FMT_MASK) and bypassing conversion. */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { Couchbase, FMT_BYTES, FMT_MASK, Transcoder, type Format } from '../src/index.js';
+import { Couchbase, FMT_BYTES, FMT_MASK, Transcoder } from '../src/index.js';
 import { isMain, runStandalone, type Target } from './support/target.js';
 
 /** Our own flag, the first bit above the built-in formats. */
 export const FMT_ZLIB = (FMT_MASK << 1) & ~FMT_MASK;
 
 export class ZlibTranscoder extends Transcoder {
-  override encodeValue(value: unknown, format: Format): [Buffer, number] {
+  override encodeValue(value: unknown, format: number): [Buffer, number] {
     let [converted, flags] = super.encodeValue(value, format & FMT_MASK);
     if (format & FMT_ZLIB) {
       flags |= FMT_ZLIB;

@@ -1,27 +1,9 @@
-import { deflateSync, inflateSync } from 'node:zlib';
 import {
-  FMT_AUTO, FMT_BYTES, FMT_JSON, FMT_MASK, FMT_UTF8, FMT_V8, Item, ItemOptionDict, ItemSequence, Transcoder, ValueFormatError,
+  FMT_AUTO, FMT_BYTES, FMT_JSON, FMT_UTF8, FMT_V8, Item, ItemOptionDict, ItemSequence, ValueFormatError,
 } from '../../src/index.js';
 import { freshKey, serverSuite } from '../helpers/harness.js';
+import { FMT_ZLIB, ZlibTranscoder } from '../../examples/transcoders.js';
 
-const FMT_ZLIB = (FMT_MASK << 1) & ~FMT_MASK;
-class ZlibTranscoder extends Transcoder {
-  override encodeValue(value: unknown, format: number): [Buffer, number] {
-    let [converted, flags] = super.encodeValue(value, format & FMT_MASK);
-    if (format & FMT_ZLIB) {
-      flags |= FMT_ZLIB;
-      converted = deflateSync(converted);
-    }
-    return [converted, flags];
-  }
-  override decodeValue(value: Buffer, flags: number): unknown {
-    if (flags & FMT_ZLIB) {
-      value = inflateSync(value);
-      flags &= FMT_MASK;
-    }
-    return super.decodeValue(value, flags);
-  }
-}
 
 for (const suite of [serverSuite('memcached'), serverSuite('emulator')]) {
   suite.test('the seed Item API example', async (t, { cb }) => {

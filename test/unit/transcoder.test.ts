@@ -1,9 +1,9 @@
 import test from 'ava';
-import { deflateSync, inflateSync } from 'node:zlib';
 import {
   FMT_AUTO, FMT_BYTES, FMT_JSON, FMT_MASK, FMT_UTF8, FMT_V8, Transcoder, ValueFormatError, setJsonConverters, setV8Converters,
 } from '../../src/index.js';
 import { fakeConnect, freshKey } from './helpers.js';
+import { FMT_ZLIB, ZlibTranscoder } from '../../examples/transcoders.js';
 
 const tc = new Transcoder();
 
@@ -58,25 +58,6 @@ test('FMT_AUTO guesses from the JS type', (t) => {
   t.is(tc.encodeValue(5n, FMT_AUTO)[1], FMT_V8);
 });
 
-// The seed's zlib example, ported.
-const FMT_ZLIB = (FMT_MASK << 1) & ~FMT_MASK;
-class ZlibTranscoder extends Transcoder {
-  override encodeValue(value: unknown, format: number): [Buffer, number] {
-    let [converted, flags] = super.encodeValue(value, format & FMT_MASK);
-    if (format & FMT_ZLIB) {
-      flags |= FMT_ZLIB;
-      converted = deflateSync(converted);
-    }
-    return [converted, flags];
-  }
-  override decodeValue(value: Buffer, flags: number): unknown {
-    if (flags & FMT_ZLIB) {
-      value = inflateSync(value);
-      flags &= FMT_MASK;
-    }
-    return super.decodeValue(value, flags);
-  }
-}
 
 test('the seed zlib transcoder works, as a class and as an instance', async (t) => {
   t.is(FMT_ZLIB, 8);
