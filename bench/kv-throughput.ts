@@ -5,9 +5,12 @@
  *   the same tick (windows of 1,000 awaited with Promise.all);
  *   the official couchbase@4.7.1 SDK against the same emulator: upsert then get, Promise.all
  *   over windows of 1,000.
- * Prints ops/s and ratios. Run: `npx tsx bench/kv-throughput.ts [docs=100000] [window=1000]`.
+ * Prints ops/s, a table with the ratios to the official SDK, the targets, and the machine load
+ * (load average before and after: the box is shared, numbers move with it).
+ * Run: `npx tsx bench/kv-throughput.ts [docs=100000] [window=1000]`.
  */
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect, type Couchbase } from '../src/index.js';
 import { startEmulator } from '../emulator/index.js';
@@ -67,6 +70,9 @@ async function benchOfficial(connectionString: string, username: string, passwor
   }
 }
 
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = load();
+console.error(`node ${process.version}, ${cpus().length} cores, load average ${loadBefore}`);
 const memcached = await startMemcached();
 const emulator = await startEmulator({ nodes: 1, buckets: ['default'] });
 try {
@@ -91,7 +97,20 @@ try {
 const find = (server: string, client: string, phase: string) =>
   rows.find((r) => r.server === server && r.client === client && r.phase === phase)?.opsPerSec ?? NaN;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
-console.log(JSON.stringify({ docs, window, rows }, null, 2));
+const loadAfter = load();
+console.log(JSON.stringify({ docs, window, loadBefore, loadAfter, rows }, null, 2));
+const official: Record<string, string> = { setMulti: 'upsert (Promise.all)', getMulti: 'get (Promise.all)', 'get (same tick)': 'get (Promise.all)' };
+console.log('\n| server | client | phase | ops/s | vs couchbase@4.7.1 (emulator) |');
+console.log('|---|---|---|---:|---:|');
+for (const r of rows) {
+  const base = r.client === 'couchbase-rx' && r.server === 'emulator' ? find('emulator', 'couchbase@4.7.1', official[r.phase]!) : NaN;
+  console.log(`| ${r.server} | ${r.client} | ${r.phase} | ${r.opsPerSec.toLocaleString('en')} | ${Number.isNaN(base) ? '' : `${ratio(r.opsPerSec, base)}x`} |`);
+}
+console.log(`\nload average before ${loadBefore}, after ${loadAfter}`);
+const memcachedGets = Math.min(find('memcached', 'couchbase-rx', 'getMulti'), find('memcached', 'couchbase-rx', 'get (same tick)'));
+const worstRatio = Math.min(...['setMulti', 'getMulti', 'get (same tick)'].map((p) => find('emulator', 'couchbase-rx', p) / find('emulator', 'couchbase@4.7.1', official[p]!)));
+console.log(`targets: memcached gets >= 200,000 ops/s: ${memcachedGets.toLocaleString('en')} ${memcachedGets >= 200_000 ? 'met' : 'NOT met'}; ` +
+  `emulator >= 1.5x official: ${worstRatio.toFixed(2)}x ${worstRatio >= 1.5 ? 'met' : 'NOT met'}`);
 console.log(`ratio couchbase-rx/official on the emulator: set ${ratio(find('emulator', 'couchbase-rx', 'setMulti'), find('emulator', 'couchbase@4.7.1', 'upsert (Promise.all)'))}x, ` +
   `getMulti ${ratio(find('emulator', 'couchbase-rx', 'getMulti'), find('emulator', 'couchbase@4.7.1', 'get (Promise.all)'))}x, ` +
   `get ${ratio(find('emulator', 'couchbase-rx', 'get (same tick)'), find('emulator', 'couchbase@4.7.1', 'get (Promise.all)'))}x`);
