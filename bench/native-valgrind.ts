@@ -30,9 +30,9 @@ function batch(op, keys, value) {
     valueEnd: new Uint32Array(n).map(() => (vo += value ? value.length : 0)), flags: z(Uint32Array), expiry: z(Uint32Array),
     cas: z(BigUint64Array), delta: z(BigUint64Array), initial: z(BigUint64Array), aux: z(Int32Array) };
 }
-function open(connstr) {
+function open(connstr, opts = {}) {
   let pending = 0, done;
-  const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6 }, (r) => { pending -= r.final.reduce((x, y) => x + y, 0); if (pending === 0 && done) done(); });
+  const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts }, (r) => { pending -= r.final.reduce((x, y) => x + y, 0); if (pending === 0 && done) done(); });
   const run = (b) => new Promise((res) => { pending += b.count; done = res; conn.submit(b); });
   return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, close: () => new Promise((r) => conn.close(r)) })));
 }
@@ -44,6 +44,15 @@ function open(connstr) {
   await c.run(batch(31, ['']));
   c.conn.submit(batch(1, keys)); // still in flight at close: canceled
   await c.close();
+  // the connection's queue: commands beyond maxOutstanding are copied, queued, scheduled later
+  const q = await open(${JSON.stringify(mc.connectionString)}, { maxOutstanding: 16 });
+  for (let i = 0; i < 3; i++) { await q.run(batch(10, keys, Buffer.alloc(300, 'q'))); await q.run(batch(1, keys)); }
+  q.conn.submit(batch(10, keys, Buffer.alloc(50, 'z'))); // mostly still queued at close: canceled
+  await q.close();
+  // queued commands older than the timeout: failed with LCB_ERR_TIMEOUT from the queue
+  const t = await open(${JSON.stringify(mc.connectionString)}, { maxOutstanding: 4, operationTimeoutUs: 1 });
+  await t.run(batch(1, keys));
+  await t.close();
   for (const bad of ['nonsense://', 'couchbase://127.0.0.1:1', 'couchbases://127.0.0.1:${mc.port}']) { const b = await open(bad); await b.close(); }
   console.log('workload done');
 })();`;
