@@ -5,6 +5,7 @@
  * @module
  */
 import { inspect } from 'node:util';
+import type { Result } from '../results.js';
 import { ERROR_CODES, ErrorFlag, LcbStatus, type ErrorCodeInfo } from './codes.js';
 
 export { ERROR_CODES, ErrorFlag, LcbStatus, type ErrorCodeInfo, type ErrorType } from './codes.js';
@@ -27,7 +28,7 @@ export interface CouchbaseErrorOptions {
   /** The object the error is about (for example the raw bytes that failed to decode). */
   objextra?: unknown;
   /** For `…Multi` calls: every key's result. */
-  allResults?: ReadonlyMap<string, unknown>;
+  allResults?: ReadonlyMap<string, Result>;
   /** The failing operation's own result, if there is one. */
   result?: unknown;
 }
@@ -52,7 +53,7 @@ export class CouchbaseError extends Error {
   /** The object the error is about (e.g. the undecodable bytes). */
   objextra: unknown;
   /** Every key's result of a failed `…Multi` call (a `MultiResult`). */
-  allResults: ReadonlyMap<string, unknown> | undefined;
+  allResults: ReadonlyMap<string, Result> | undefined;
   /** The failing operation's own result (a `Result`), when there is one. */
   result: unknown;
 

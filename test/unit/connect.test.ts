@@ -12,7 +12,7 @@ test('connection strings parse and round trip', (t) => {
   t.is(s.bucket, 'default');
   t.deepEqual(s.params, [['operation_timeout', '5.5']]);
   t.is(formatConnectionString(s), 'couchbase://10.0.0.1,10.0.0.2:11210/default?operation_timeout=5.5');
-  for (const scheme of ['couchbases', 'http', 'memcached']) t.is(parseConnectionString(`${scheme}://h`).scheme, scheme);
+  for (const scheme of ['couchbases', 'http', 'memcached'] as const) t.is(parseConnectionString(`${scheme}://h`).scheme, scheme);
   t.is(formatConnectionString(parseConnectionString('memcached://127.0.0.1:11211')), 'memcached://127.0.0.1:11211');
   t.deepEqual(parseHost('h:8091=http'), { host: 'h', port: 8091, type: 'http' });
   t.deepEqual(parseHost('[::1]:11210'), { host: '[::1]', port: 11210, type: undefined });

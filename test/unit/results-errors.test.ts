@@ -28,7 +28,7 @@ test('Result properties', (t) => {
 });
 
 test('rcToExctype follows the generated libcouchbase table', (t) => {
-  const cases: Array<[number, Function]> = [
+  const cases: Array<[number, typeof CouchbaseError]> = [
     [LcbStatus.LCB_ERR_DOCUMENT_NOT_FOUND, NotFoundError],
     [LcbStatus.LCB_ERR_DOCUMENT_EXISTS, KeyExistsError],
     [LcbStatus.LCB_ERR_CAS_MISMATCH, KeyExistsError],

@@ -26,7 +26,7 @@ test('not_found shapes: design document, view, bucket, other paths', async (t) =
   t.is(other.status, 404);
   t.is(other.body.error, 'not_found');
   const welcome = await fetch(`${capi.base}/`);
-  t.is((await welcome.json()).couchdb, 'Welcome');
+  t.is(((await welcome.json()) as { couchdb: string }).couchdb, 'Welcome');
 });
 
 test('authentication, methods, bodies', async (t) => {
