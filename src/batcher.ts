@@ -66,8 +66,11 @@ export interface Cancellable {
 
 /** Statistics, for tests and benchmarks. */
 export interface BatcherStats {
+  /** Calls into the addon (submit). */
   submits: number;
   commands: number;
+  /** Calls back from the addon (onResponses). */
+  deliveries: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -144,7 +147,7 @@ export class Batcher {
   #nextSeq = 1;
   #scheduled = false;
   #closed = false;
-  readonly stats: BatcherStats = { submits: 0, commands: 0 };
+  readonly stats: BatcherStats = { submits: 0, commands: 0, deliveries: 0 };
   readonly #flush = (): void => {
     this.#scheduled = false;
     this.flush();
@@ -220,6 +223,7 @@ export class Batcher {
 
   /** Called by the native layer with every response of one loop iteration. */
   onResponses = (r: NativeResponses): void => {
+    this.stats.deliveries++;
     const inflight = this.#inflight;
     const { seq: seqs, final: finals, dataEnd, rc, cas, flags, u64, aux, data, text } = r;
     const n = r.count;

@@ -261,11 +261,12 @@ export class Couchbase {
   }
 
   /**
-   * Batching statistics, for tests and benchmarks: submits and commands (TS side), `outstanding`
+   * Batching statistics, for tests and benchmarks: submits, commands and deliveries (calls into and
+   * back from the addon), `outstanding`
    * (awaiting their final response), and from the native connection `inflight` (in libcouchbase),
    * `queued` (waiting for room) and `maxOutstanding` (the most ever in libcouchbase at once). @internal
    */
-  get batchStats(): Readonly<{ submits: number; commands: number; maxOutstanding: number; outstanding: number; inflight: number; queued: number }> {
+  get batchStats(): Readonly<{ submits: number; commands: number; deliveries: number; maxOutstanding: number; outstanding: number; inflight: number; queued: number }> {
     const b = this.#batcher;
     const n = this.#native.stats?.();
     return { ...b.stats, outstanding: b.outstanding, inflight: n?.inflight ?? 0, queued: n?.queued ?? 0, maxOutstanding: n?.maxInflight ?? 0 };
