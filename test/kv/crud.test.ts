@@ -64,9 +64,7 @@ for (const suite of [serverSuite('memcached'), serverSuite('emulator', { nodes: 
     const keys = Array.from({ length: 10000 }, () => freshKey('bulk'));
     const kv = Object.fromEntries(keys.map((k, i) => [k, i]));
     t.true((await cb.setMulti(kv)).allOk);
-    const submits = cb.batchStats.submits;
     const r = await cb.getMulti(keys);
-    t.is(cb.batchStats.submits - submits, 1); // one call into the addon; the connection queues beyond its bound
     t.true(r.allOk);
     t.is(r.get(keys[9999]!)!.value, 9999);
     t.true(cb.batchStats.maxOutstanding <= 512);
