@@ -681,6 +681,12 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
     t.deepEqual(grouped.rows.map((r: any) => [r.key, r.value]), [[['red', 'ann'], 1], [['red', 'bob'], 1], [['red', 'hal'], 1]]);
     const lvl1desc = await view(c, 'by_colour', { groupLevel: 1, order: c.sdk.ViewOrdering.Descending, limit: 2 });
     t.deepEqual(lvl1desc.rows.map((r: any) => [r.key, r.value]), [[['red'], 3], [['green'], 2]]);
+    const lvl0 = await view(c, 'by_colour', { groupLevel: 0 });
+    t.deepEqual(lvl0.rows.map((r: any) => [r.key ?? null, r.value]), [[null, 8]], 'group_level=0 reduces everything to one row');
+    const lvl5 = await view(c, 'by_colour', { groupLevel: 5, range: { start: ['blue'], end: ['blue', {}] } });
+    t.deepEqual(lvl5.rows.map((r: any) => [r.key, r.value]), [[['blue', 'cat'], 1], [['blue', 'dan'], 1], [['blue', 'eve'], 1]], 'group_level beyond the key length groups by the whole key');
+    const kreduce = await view(c, 'by_colour', { keys: [['red', 'bob'], ['blue', 'eve']], group: true });
+    t.deepEqual(kreduce.rows.map((r: any) => [r.key, r.value]), [[['red', 'bob'], 1], [['blue', 'eve'], 1]], 'keys + group on a reduce view');
     const noReduce = await view(c, 'by_colour', { reduce: false, limit: 2 });
     t.is(noReduce.rows.length, 2);
     t.truthy(noReduce.rows[0].id, 'reduce=false returns map rows with ids');
