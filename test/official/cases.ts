@@ -301,10 +301,10 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
 
   kase('exists', async (t, { coll }) => {
     const key = k('exists');
-    await w(coll.upsert(key, { v: 1 }), 'upsert');
+    const up = await w(coll.upsert(key, { v: 1 }), 'upsert');
     const yes = await w(coll.exists(key), 'exists present');
     t.true(yes.exists);
-    t.truthy(yes.cas);
+    t.is(String(yes.cas), String(up.cas), 'exists reports the document CAS (GET_META header)');
     await w(coll.remove(key), 'remove');
     const gone = await w(coll.exists(key), 'exists removed (tombstone)');
     t.false(gone.exists, 'a deleted document does not exist');
