@@ -50,7 +50,7 @@ function open(connstr, opts = {}) {
   q.conn.submit(batch(10, keys, Buffer.alloc(50, 'z'))); // mostly still queued at close: canceled
   await q.close();
   // queued commands older than the timeout: failed with LCB_ERR_TIMEOUT from the queue
-  const t = await open(${JSON.stringify(mc.connectionString)}, { maxOutstanding: 4, operationTimeoutUs: 1 });
+  const t = await open(${JSON.stringify(mc.connectionString)}, { maxOutstanding: 4, operationTimeoutUs: 1000 });
   await t.run(batch(1, keys));
   await t.close();
   for (const bad of ['nonsense://', 'couchbase://127.0.0.1:1', 'couchbases://127.0.0.1:${mc.port}']) { const b = await open(bad); await b.close(); }
@@ -62,7 +62,7 @@ const log = join(dir, 'valgrind.log');
 const r = spawnSync(
   'valgrind',
   ['--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite', `--log-file=${log}`, process.execPath, script],
-  { encoding: 'utf8', timeout: 600_000 },
+  { encoding: 'utf8', timeout: 1_200_000 },
 );
 await mc.stop();
 const text = readFileSync(log, 'utf8');
