@@ -242,6 +242,18 @@ export class Cluster extends EventEmitter implements KvCluster {
     return bucket;
   }
 
+  /** Edits a bucket (REST "Edit bucket"): flush, quota now; replicas at the next rebalance. */
+  updateBucket(name: string, u: { flushEnabled?: boolean; ramQuotaMB?: number; replicas?: number; password?: string }): void {
+    const b = this.bucket(name);
+    if (!b) throw new ClusterError(`bucket ${name} not found`, 404);
+    if (u.flushEnabled !== undefined) b.flushEnabled = u.flushEnabled;
+    if (u.ramQuotaMB !== undefined) b.ramQuotaMB = u.ramQuotaMB;
+    if (u.password !== undefined) b.password = u.password;
+    if (u.replicas !== undefined && u.replicas !== b.replicas) b.pendingReplicas = Math.max(0, Math.min(3, u.replicas));
+    this.saveBucketList();
+    this.bump();
+  }
+
   deleteBucket(name: string): void {
     const e = this.buckets.get(name);
     if (!e) throw new ClusterError(`bucket ${name} not found`, 404);
@@ -348,7 +360,13 @@ export class Cluster extends EventEmitter implements KvCluster {
       }
     }
     const ids = this.activeNodes().map((n) => n.id);
-    for (const { bucket } of this.buckets.values()) bucket.applyMap(buildVbucketMap(ids, bucket.replicas));
+    for (const { bucket } of this.buckets.values()) {
+      if (bucket.pendingReplicas !== undefined) {
+        bucket.replicas = bucket.pendingReplicas;
+        bucket.pendingReplicas = undefined;
+      }
+      bucket.applyMap(buildVbucketMap(ids, bucket.replicas));
+    }
     this.bump();
   }
 

@@ -84,3 +84,16 @@ export async function addNode(c: Cluster, req: IncomingMessage, res: ServerRespo
   const id = await c.addNode(false);
   sendJson(res, 200, { otpNode: otpNode({ id, kv: c.nodes[id].kvPort, views: c.nodes[id].viewsPort }) });
 }
+
+/** `POST /pools/default/buckets/<b>`: edit bucket settings (same parameters as create). */
+export async function updateBucket(c: Cluster, req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  const body = await readBody(req);
+  const flush = num(body.flushEnabled);
+  c.updateBucket(name, {
+    flushEnabled: flush === undefined ? undefined : flush === 1,
+    ramQuotaMB: num(body.ramQuotaMB ?? body.ramQuota),
+    replicas: num(body.replicaNumber),
+    password: typeof body.saslPassword === 'string' ? body.saslPassword : undefined,
+  });
+  res.writeHead(200).end();
+}

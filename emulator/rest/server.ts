@@ -44,6 +44,7 @@ export class RestServer {
       ['POST', /^\/pools\/default\/buckets\/([^/]+)\/controller\/doFlush\/?$/, true, withBucket((q, s, b) => controller.flushBucket(c, q, s, b.name))],
       ['GET', /^\/pools\/default\/buckets\/([^/]+)\/?$/, false, withBucket((q, s, b) => pools.bucketInfo(c, q, s, b))],
       ['DELETE', /^\/pools\/default\/buckets\/([^/]+)\/?$/, true, withBucket((q, s, b) => controller.deleteBucket(c, q, s, b.name))],
+      ['POST', /^\/pools\/default\/buckets\/([^/]+)\/?$/, true, withBucket((q, s, b) => controller.updateBucket(c, q, s, b.name))],
       ['GET', /^\/pools\/default\/b\/([^/]+)\/?$/, false, withBucket((q, s, b) => pools.terseBucket(c, q, s, b))],
       ['GET', /^\/pools\/default\/bs\/([^/]+)\/?$/, false, withBucket((q, s, b) => streamBucket(c, q, s, b, true))],
       ['GET', /^\/pools\/default\/bucketsStreaming\/([^/]+)\/?$/, false, withBucket((q, s, b) => streamBucket(c, q, s, b, false))],

@@ -44,7 +44,10 @@ const TOMBSTONE_PURGE_S = 300;
 export class Bucket implements ViewDataSource {
   readonly name: string;
   password: string;
-  readonly replicas: number;
+  /** Replicas in the current map; a changed setting takes effect at the next rebalance. */
+  replicas: number;
+  /** Replica count asked for by a bucket update, applied by the next rebalance. */
+  pendingReplicas: number | undefined;
   flushEnabled: boolean;
   ramQuotaMB: number;
   readonly uuid = randomBytes(16).toString('hex');
@@ -67,6 +70,7 @@ export class Bucket implements ViewDataSource {
     this.name = o.name;
     this.password = o.password;
     this.replicas = o.replicas;
+    this.pendingReplicas = undefined;
     this.flushEnabled = o.flushEnabled ?? true;
     this.ramQuotaMB = o.ramQuotaMB ?? 100;
     this.clock = o.clock;

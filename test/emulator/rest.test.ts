@@ -181,6 +181,11 @@ test.serial('control API: nodes stop/start, delays, clock, inject, bucket create
   t.is(nf.json.controllers.flush, undefined);
   t.is(await post('/pools/default/buckets/noflush/controller/doFlush', {}), 400);
   t.is(await post('/_emulator/buckets/noflush/flush', {}), 200);
+  // Edit bucket: flush enabled now.
+  t.is(await post('/pools/default/buckets/noflush', { flushEnabled: '1', ramQuotaMB: '300' }), 200);
+  t.is(await post('/pools/default/buckets/noflush/controller/doFlush', {}), 200);
+  t.is((await get('/pools/default/buckets/noflush')).json.quota.ram, 300 * 1048576);
+  t.is(await post('/pools/default/buckets/nonexistent', { flushEnabled: '1' }), 404);
   t.is(await post('/pools/default/buckets', { name: 'fresh', ramQuotaMB: '100', replicaNumber: '1', flushEnabled: '1' }), 202);
   t.true(emu.buckets.includes('fresh'));
   const kv = new ClusterClient(emu, 'fresh');

@@ -20,26 +20,24 @@ export function hello(s: Session, r: Request): void {
   s.reply(r, Status.Success, 0n, undefined, body);
 }
 
-let errorMapJson: Buffer | undefined;
+const errorMaps = new Map<number, Buffer>();
 
-export function errorMapBody(): Buffer {
-  if (!errorMapJson) {
+/** The error map (kv_engine error_map_v1/v2 layout: name, desc, attrs per hex status). */
+export function errorMapBody(version = 2): Buffer {
+  const v = Math.min(Math.max(version, 1), 2);
+  let body = errorMaps.get(v);
+  if (!body) {
     const errors: Record<string, unknown> = {};
-    for (const [code, [name, desc, attrs]] of Object.entries(STATUS_NAMES)) {
-      const e: Record<string, unknown> = { name, desc, attrs };
-      if (attrs.includes('retry-later') || attrs.includes('retry-now')) {
-        e.retry = { strategy: 'constant', interval: 10, after: attrs.includes('retry-now') ? 0 : 10, 'max-duration': 500 };
-      }
-      errors[Number(code).toString(16)] = e;
-    }
-    errorMapJson = Buffer.from(JSON.stringify({ version: 1, revision: 1, errors }));
+    for (const [code, [name, desc, attrs]] of Object.entries(STATUS_NAMES)) errors[Number(code).toString(16)] = { name, desc, attrs };
+    body = Buffer.from(JSON.stringify({ version: v, revision: 1, errors }));
+    errorMaps.set(v, body);
   }
-  return errorMapJson;
+  return body;
 }
 
 export function errorMap(s: Session, r: Request): void {
   if (r.valueLength !== 2) return s.error(r, Status.Einval);
   const v = r.buf.readUInt16BE(r.valueStart);
   if (v < 1) return s.error(r, Status.Einval);
-  s.reply(r, Status.Success, 0n, undefined, errorMapBody(), s.json ? 1 : 0);
+  s.reply(r, Status.Success, 0n, undefined, errorMapBody(v), s.json ? 1 : 0);
 }

@@ -8,7 +8,9 @@ export function selectBucket(s: Session, r: Request): void {
   const name = r.buf.toString('utf8', r.keyStart, r.keyStart + r.keylen);
   const b = s.cluster.bucket(name);
   if (!s.cluster.isAdmin(s.user) && s.user !== name) return s.error(r, Status.Eaccess);
-  if (!b) return s.error(r, Status.KeyEnoent);
+  // As on Couchbase Server 5+, RBAC finds no entry for a bucket that does not exist: no access
+  // (KEY_ENOENT would tell the SDKs the bucket exists but is not ready yet, and they retry).
+  if (!b) return s.error(r, Status.Eaccess);
   s.bucket = b;
   s.reply(r, Status.Success);
 }
