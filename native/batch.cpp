@@ -2,7 +2,6 @@
 // anything is scheduled (bad input throws TypeError and schedules nothing), then schedules
 // the whole batch inside one lcb_sched_enter/lcb_sched_leave. Keys and values are copied by
 // libcouchbase while scheduling, so JS may reuse the arrays as soon as submit returns.
-#include <algorithm>
 #include <string>
 
 #include "connection.h"
@@ -282,7 +281,9 @@ void Connection::drain_queue() {
   bool entered = false;
   while (!queue_.empty()) {
     QueuedBatch &qb = *queue_.front();
-    const bool expired = now >= qb.deadline_ns;
+    // Less than a millisecond left counts as expired: libuv timers have millisecond resolution, and
+    // libcouchbase's timeout timer re-armed at 0 ms keeps the loop in its timer phase.
+    const bool expired = now + 1000000 >= qb.deadline_ns;
     // Expired commands fail whether or not there is room; the others wait for room.
     if (!expired && inflight_ >= max_inflight_) break;
     if (qb.next == qb.cmds.size()) {
@@ -307,7 +308,7 @@ void Connection::drain_queue() {
       cmd.initial = q.initial;
       cmd.aux = q.aux;
       // what is left of the timeout, counted from submit
-      cmd.timeout_us = std::max<uint32_t>(1, static_cast<uint32_t>((qb.deadline_ns - now) / 1000));
+      cmd.timeout_us = static_cast<uint32_t>((qb.deadline_ns - now) / 1000);
       if (!entered) {
         lcb_sched_enter(instance_);
         entered = true;

@@ -133,8 +133,8 @@ export interface NativeConnection {
    * Returns one rc per command: 0 when scheduled or queued (its responses will follow),
    * otherwise the lcb status and no response will come. A queued command that cannot be
    * scheduled later gets one final response with the rc instead; one still queued when its
-   * operation timeout (counted from this submit) has passed gets LCB_ERR_TIMEOUT (201), and a
-   * scheduled one gets what is left of its timeout. No per-command timers.
+   * operation timeout (counted from this submit) has passed gets LCB_ERR_TIMEOUT (201) (less than 1 ms left
+   * counts as passed), and a scheduled one gets what is left of its timeout. No per-command timers.
    */
   submit(batch: NativeBatch): Int32Array;
   /** In-flight bookkeeping (optional for fakes). */
