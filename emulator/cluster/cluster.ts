@@ -392,14 +392,23 @@ export class Cluster extends EventEmitter implements KvCluster {
 
   async stopNode(i: number): Promise<void> {
     await this.node(i).stop();
+    this.markDown(i, true);
   }
 
   async startNode(i: number): Promise<void> {
     await this.node(i).start();
+    this.markDown(i, false);
   }
 
   hangNode(i: number): void {
-    this.node(i).hang();
+    const n = this.node(i);
+    n.hang();
+    if (n.state === 'hung') this.markDown(i, true);
+  }
+
+  /** Views merge per-node answers on Couchbase Server: a down node's documents leave the results. */
+  private markDown(i: number, down: boolean): void {
+    for (const { bucket, views } of this.buckets.values()) if (bucket.setNodeDown(i, down)) views?.reset();
   }
 
   setDelays(d: { replicationMs?: number; persistenceMs?: number }): void {

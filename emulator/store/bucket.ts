@@ -62,6 +62,8 @@ export class Bucket implements ViewDataSource {
   private log: BucketLog | undefined;
   private readonly listeners = new Set<MutationListener>();
   private mutations = 0;
+  /** Nodes stopped or hung: views see none of the documents they hold active. */
+  private readonly down = new Set<number>();
   private hasExpiry = false;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly offClock: () => void;
@@ -166,7 +168,7 @@ export class Bucket implements ViewDataSource {
         setImmediate(() => this.compactLog());
       }
     }
-    if (this.listeners.size) {
+    if (this.listeners.size && !this.down.has(vb.activeNode)) {
       const doc = item.deleted ? undefined : toViewDoc(key, item);
       const id = doc ? doc.id : Buffer.from(key, 'latin1').toString('utf8');
       for (const l of this.listeners) {
@@ -291,12 +293,25 @@ export class Bucket implements ViewDataSource {
     return n;
   }
 
+  /**
+   * Marks a node down (stopped or hung) or up again. Views index per node on Couchbase Server, so
+   * the documents a down node holds active drop out of `documents()` until it is back (the
+   * cluster then has the view indexes rebuilt).
+   */
+  setNodeDown(node: number, isDown: boolean): boolean {
+    if (this.down.has(node) === isDown) return false;
+    if (isDown) this.down.add(node);
+    else this.down.delete(node);
+    this.mutations++;
+    return true;
+  }
+
   // ---- ViewDataSource ----
 
   *documents(): Iterable<ViewDocument> {
     const now = this.clock.nowSeconds();
     for (const v of this.vbs) {
-      if (!v.active) continue;
+      if (!v.active || this.down.has(v.activeNode)) continue;
       for (const [key, item] of v.active.items) if (item.live(now)) yield toViewDoc(key, item);
     }
   }
