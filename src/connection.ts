@@ -433,14 +433,17 @@ export class Couchbase {
    */
   #checkSupported(where: string, ops: KeyOp<Result>[]): void {
     if (!this.#memcached) return;
-    for (const op of ops) {
-      const code = op.cmd.op;
-      const what = code === NativeOp.GetAndLock || code === NativeOp.Unlock ? 'locks'
-        : code === NativeOp.GetReplica ? 'replica reads'
-          : code === NativeOp.Observe ? 'observe'
-            : op.durability && (op.durability.persistTo > 0 || op.durability.replicateTo > 0) ? 'persistTo/replicateTo' : undefined;
-      if (what) throw new NotSupportedError(`${where}: ${what} are not supported on a memcached:// connection`, { key: op.key });
-    }
+    for (const op of ops) this.#checkSupportedOne(where, op);
+  }
+
+  #checkSupportedOne(where: string, op: KeyOp<Result>): void {
+    if (!this.#memcached) return;
+    const code = op.cmd.op;
+    const what = code === NativeOp.GetAndLock || code === NativeOp.Unlock ? 'locks'
+      : code === NativeOp.GetReplica ? 'replica reads'
+        : code === NativeOp.Observe ? 'observe'
+          : op.durability && (op.durability.persistTo > 0 || op.durability.replicateTo > 0) ? 'persistTo/replicateTo' : undefined;
+    if (what) throw new NotSupportedError(`${where}: ${what} are not supported on a memcached:// connection`, { key: op.key });
   }
 
   /** A single-key Op. `build` validates and returns the key op (throws ArgumentError). */
@@ -449,7 +452,7 @@ export class Couchbase {
     let op: KeyOp<R>;
     try {
       op = build();
-      this.#checkSupported(where, [op]);
+      this.#checkSupportedOne(where, op);
     } catch (error) {
       return failedOp(asCouchbaseError(where, error), site);
     }
@@ -601,7 +604,7 @@ export class Couchbase {
    */
   get<T = any>(key: string, options?: GetOptions): Op<ValueResult<T>> {
     const site = CallSite.of(this.get);
-    return this.#single(site, 'get', () => getOp(this.#ctx, 'get', key, checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
+    return this.#single(site, 'get', () => getOp(this.#ctx, 'get', key, options == null ? NO_OPTIONS : checkOptions('get', options, GET_OPTS))) as Op<ValueResult<T>>;
   }
 
   /** Stores a document unconditionally (or only if `cas` matches). */
@@ -912,6 +915,9 @@ export class Couchbase {
   }
 }
 
+
+/** The options of a call without options (read only). */
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
 
 /** Any exception from validating user input becomes an ArgumentError (e.g. a throwing getter or Proxy). */
 function asCouchbaseError(where: string, error: unknown): CouchbaseError {
