@@ -262,8 +262,8 @@ test('handle(duplex) serves a stream without TCP', async (t) => {
   const { encodeRequest, decodeResponse } = await import('../../emulator/testing/kv-client.js');
   class Side extends Duplex {
     other!: Side;
-    _read(): void {}
-    _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    override _read(): void {}
+    override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
       this.other.push(chunk);
       cb();
     }
