@@ -29,8 +29,6 @@ export interface TestServer {
   connectionString: string;
   username?: string;
   password?: string;
-  /** Whether the server supports a feature (memcached has no observe, replicas or locks). */
-  supports(feature: Feature): boolean;
   /** Moves the server's clock forward (emulator only). */
   advanceClock?(seconds: number): Promise<void>;
   /** Connects with the test credentials. */
@@ -54,7 +52,6 @@ export async function startServer(kind: ServerKind, spec: EmulatorSpec = {}): Pr
     return {
       kind,
       connectionString: mc.connectionString,
-      supports: (f) => supports(kind, spec, f),
       connect: (options = {}) => Couchbase.connect({ connectionString: mc.connectionString, timeout: 5, ...options }),
       stop: async () => { await mc.stop(); },
     };
@@ -69,7 +66,6 @@ export async function startServer(kind: ServerKind, spec: EmulatorSpec = {}): Pr
     username: emu.username,
     password: emu.password,
     emulator: emu,
-    supports: (f) => supports(kind, spec, f),
     advanceClock: (s) => emu.advanceClock(s),
     connect: (options = {}) => Couchbase.connect({
       connectionString: emu.connectionString, username: emu.username, password: emu.password, timeout: 5, ...options,
