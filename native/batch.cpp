@@ -162,6 +162,25 @@ bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
   return true;
 }
 
+// Command i of the batch; its key and value bytes are at `key` and `value` (in the batch, or in
+// a queue's copy of them).
+Cmd command_at(const BatchView &b, uint32_t i, const char *key, const char *value) {
+  Cmd cmd;
+  cmd.seq = b.seq[i];
+  cmd.op = b.op[i];
+  cmd.key = key;
+  cmd.nkey = b.key_end[i] - (i ? b.key_end[i - 1] : 0);
+  cmd.value = value;
+  cmd.nvalue = b.value_end[i] - (i ? b.value_end[i - 1] : 0);
+  cmd.flags = b.flags[i];
+  cmd.expiry = b.expiry[i];
+  cmd.cas = b.cas[i];
+  cmd.delta = b.delta[i];
+  cmd.initial = b.initial[i];
+  cmd.aux = b.aux[i];
+  return cmd;
+}
+
 lcb_STATUS schedule(lcb_INSTANCE *instance, const Cmd &cmd) {
   switch (cmd.op) {
     case OP_GET:
@@ -210,65 +229,34 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   if (b.count == 0) return rcs;
 
   // Commands go to libcouchbase while fewer than max_inflight_ are outstanding there and
-  // nothing is queued ahead of them; the rest are copied into one QueuedBatch (rc 0: their
-  // responses follow) and scheduled from the prepare phase as responses free room.
+  // nothing is queued ahead of them; the rest (always a tail of the batch) go to one
+  // QueuedBatch with one copy of their keys and values (rc 0: their responses follow), and are
+  // scheduled from the prepare phase as responses free room.
   QueuedBatch *qb = nullptr;
+  size_t qb_key_base = 0, qb_value_base = 0;  // where the copied tail starts in the batch's bytes
   lcb_sched_enter(instance_);
-  uint32_t key_start = 0, value_start = 0;
   for (uint32_t i = 0; i < b.count; i++) {
-    const uint32_t key_end = b.key_end[i], value_end = b.value_end[i];
-    const uint8_t op = b.op[i];
-    lcb_STATUS rc;
-    if (ketama_ && (op == OP_GET_AND_LOCK || op == OP_UNLOCK || op == OP_GET_REPLICA || op == OP_OBSERVE)) {
-      // memcached has none of these; sent anyway, the unknown command makes it drop the socket
-      rc = LCB_ERR_UNSUPPORTED_OPERATION;
-    } else if (qb == nullptr && queue_.empty() && inflight_ < max_inflight_) {
-      Cmd cmd;
-      cmd.seq = b.seq[i];
-      cmd.op = op;
-      cmd.key = b.keys + key_start;
-      cmd.nkey = key_end - key_start;
-      cmd.value = b.values + value_start;
-      cmd.nvalue = value_end - value_start;
-      cmd.flags = b.flags[i];
-      cmd.expiry = b.expiry[i];
-      cmd.cas = b.cas[i];
-      cmd.delta = b.delta[i];
-      cmd.initial = b.initial[i];
-      cmd.aux = b.aux[i];
-      rc = schedule(instance_, cmd);
-      if (rc == LCB_SUCCESS) track(cmd.seq);
-    } else {
-      if (qb == nullptr) {
-        queue_.push_back(std::make_unique<QueuedBatch>());
-        qb = queue_.back().get();
-        qb->deadline_ns = uv_hrtime() + static_cast<uint64_t>(op_timeout_us_) * 1000;
-        qb->cmds.reserve(b.count - i);
-        qb->keys.reserve(b.key_end[b.count - 1] - key_start);
-        qb->values.reserve(b.value_end[b.count - 1] - value_start);
-      }
-      QueuedCmd q;
-      q.seq = b.seq[i];
-      q.op = op;
-      q.key_off = static_cast<uint32_t>(qb->keys.size());
-      q.nkey = key_end - key_start;
-      q.value_off = static_cast<uint32_t>(qb->values.size());
-      q.nvalue = value_end - value_start;
-      q.flags = b.flags[i];
-      q.expiry = b.expiry[i];
-      q.cas = b.cas[i];
-      q.delta = b.delta[i];
-      q.initial = b.initial[i];
-      q.aux = b.aux[i];
-      qb->keys.append(b.keys + key_start, q.nkey);
-      qb->values.append(b.values + value_start, q.nvalue);
-      qb->cmds.push_back(q);
-      ++queued_;
-      rc = LCB_SUCCESS;
+    const uint32_t key_start = i ? b.key_end[i - 1] : 0, value_start = i ? b.value_end[i - 1] : 0;
+    if (qb == nullptr && queue_.empty() && inflight_ < max_inflight_) {
+      Cmd cmd = command_at(b, i, b.keys + key_start, b.values + value_start);
+      out[i] = schedule(instance_, cmd);
+      if (out[i] == LCB_SUCCESS) track(cmd.seq);
+      continue;
     }
-    out[i] = rc;
-    key_start = key_end;
-    value_start = value_end;
+    if (qb == nullptr) {
+      queue_.push_back(std::make_unique<QueuedBatch>());
+      qb = queue_.back().get();
+      qb->deadline_ns = uv_hrtime() + static_cast<uint64_t>(op_timeout_us_) * 1000;
+      qb->cmds.reserve(b.count - i);
+      qb_key_base = key_start;
+      qb_value_base = value_start;
+      qb->keys.assign(b.keys + key_start, b.key_end[b.count - 1] - key_start);
+      qb->values.assign(b.values + value_start, b.value_end[b.count - 1] - value_start);
+    }
+    qb->cmds.push_back(command_at(b, i, qb->keys.data() + (key_start - qb_key_base),
+                                  qb->values.data() + (value_start - qb_value_base)));
+    ++queued_;
+    out[i] = LCB_SUCCESS;
   }
   lcb_sched_leave(instance_);
   request_flush();
@@ -290,23 +278,10 @@ void Connection::drain_queue() {
       queue_.pop_front();
       continue;
     }
-    const QueuedCmd &q = qb.cmds[qb.next++];
+    Cmd &cmd = qb.cmds[qb.next++];
     --queued_;
     lcb_STATUS rc = LCB_ERR_TIMEOUT;
     if (!expired) {
-      Cmd cmd;
-      cmd.seq = q.seq;
-      cmd.op = q.op;
-      cmd.key = qb.keys.data() + q.key_off;
-      cmd.nkey = q.nkey;
-      cmd.value = qb.values.data() + q.value_off;
-      cmd.nvalue = q.nvalue;
-      cmd.flags = q.flags;
-      cmd.expiry = q.expiry;
-      cmd.cas = q.cas;
-      cmd.delta = q.delta;
-      cmd.initial = q.initial;
-      cmd.aux = q.aux;
       // what is left of the timeout, counted from submit
       cmd.timeout_us = static_cast<uint32_t>((qb.deadline_ns - now) / 1000);
       if (!entered) {
@@ -316,10 +291,10 @@ void Connection::drain_queue() {
       rc = schedule(instance_, cmd);
     }
     if (rc == LCB_SUCCESS) {
-      track(q.seq);
+      track(cmd.seq);
     } else {
       Response r;
-      r.seq = q.seq;
+      r.seq = cmd.seq;
       r.rc = rc;
       buffer_.push(r, true);
       schedule_delivery();

@@ -8,7 +8,6 @@
 #include <libcouchbase/vbucket.h>
 #include <libuv_io_opts.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -342,16 +341,13 @@ void Connection::on_multi_response(const Response &r, bool keep_all) {
   held.push_back(Held{r, std::string(r.data ? r.data : "", r.ndata)});
 }
 
-void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *text, bool master_first) {
+void Connection::on_multi_final(uint32_t seq, int32_t rc, const std::string *text) {
   if (!accepting_responses()) return;
   std::vector<Held> held;
   auto it = held_.find(seq);
   if (it != held_.end()) {
     held = std::move(it->second);
     held_.erase(it);
-  }
-  if (master_first) {
-    std::stable_partition(held.begin(), held.end(), [](const Held &h) { return (h.r.aux & 0x100) != 0; });
   }
   // The last real response carries `final`, unless the command ended with an error of its own.
   bool error_after = rc != LCB_SUCCESS || held.empty();

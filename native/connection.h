@@ -7,6 +7,8 @@
 #include <libcouchbase/couchbase.h>
 #include <libcouchbase/metrics.h>
 
+#include "cmd.h"
+
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -72,27 +74,13 @@ struct ResponseBuffer {
   Napi::Object to_js(Napi::Env env) const;
 };
 
-// A command submitted beyond the in-flight bound, waiting in the connection's queue
-// (offsets into its QueuedBatch's own copies of the keys and values).
-struct QueuedCmd {
-  uint32_t seq;
-  uint8_t op;
-  uint32_t key_off, nkey;
-  uint32_t value_off, nvalue;
-  uint32_t flags;
-  uint32_t expiry;
-  uint64_t cas;
-  uint64_t delta;
-  uint64_t initial;
-  int32_t aux;
-};
-
 // The queued part of one submit: one copy of its keys and values, one deadline for all.
 struct QueuedBatch {
   uint64_t deadline_ns = 0;  // uv_hrtime() at submit + the operation timeout
+  // The keys and values of the queued commands, which point into these copies.
   std::string keys;
   std::string values;
-  std::vector<QueuedCmd> cmds;
+  std::vector<Cmd> cmds;
   size_t next = 0;  // cmds[next..] are still waiting
 };
 
@@ -110,9 +98,9 @@ class Connection : public Napi::ObjectWrap<Connection> {
   void on_response(const Response &r, bool is_final);
   // For commands with several responses whose end libcouchbase marks with an empty "final"
   // callback (stats, observe): responses are held back so that the last real one can carry
-  // `final`. Stats keeps only the latest; observe keeps all and hands them over master first.
+  // `final`. Stats keeps only the latest; observe keeps all, in the order they arrived.
   void on_multi_response(const Response &r, bool keep_all);
-  void on_multi_final(uint32_t seq, int32_t rc, const std::string *text, bool master_first);
+  void on_multi_final(uint32_t seq, int32_t rc, const std::string *text);
   // libcouchbase's error context text of a failed response, if any.
   static void set_error_text(Response &r, const lcb_KEY_VALUE_ERROR_CONTEXT *ctx);
 
@@ -169,7 +157,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   std::string create_detail_;
   State state_ = State::Created;
   bool env_teardown_ = false;
-  // memcached:// or a memcached bucket (ketama distribution): no locks, replicas or observe.
+  // memcached:// or a memcached bucket (ketama distribution): connect probes the servers.
   bool ketama_ = false;
   bool flush_pending_ = false;
   bool connect_done_pending_ = false;

@@ -32,7 +32,7 @@ export const NativeOp = {
   Touch: 23,
   /** `cas` is required. */
   Unlock: 24,
-  /** One response per node that holds the key's vBucket (master first); `final` on the last. */
+  /** One response per node that holds the key's vBucket, in arrival order (`aux` marks the master); `final` on the last. */
   Observe: 30,
   /** Key = stat group ('' for the default group); one response per stat per server; `final` on the last. */
   Stats: 31,

@@ -1,5 +1,5 @@
-// Observe: one response per node holding the key's vBucket (master first), aux = status byte
-// | 0x100 on the master, text = "host:port".
+// Observe: one response per node holding the key's vBucket, in the order they arrive (the
+// TypeScript layer orders them), aux = status byte | 0x100 on the master, text = "host:port".
 //
 // OBSERVE has no public API in libcouchbase 3.x. When we build libcouchbase ourselves
 // (CBRX_HAVE_LCB_INTERNALS) we use its internal multi-command context (lcb_observe3_ctxnew,
@@ -43,7 +43,7 @@ static void on_observe(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
   r.seq = cookie_seq(resp->cookie);
   r.rc = resp->ctx.rc;
   if (resp->rflags & LCB_RESP_F_FINAL) {
-    conn->on_multi_final(r.seq, r.rc, nullptr, true);
+    conn->on_multi_final(r.seq, r.rc, nullptr);
     return;
   }
   r.cas = resp->ctx.cas;

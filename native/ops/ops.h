@@ -6,28 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../cmd.h"
 #include "../connection.h"
 
 namespace cbrx {
-
-// One decoded command of a NativeBatch (pointers into the batch, valid during submit).
-struct Cmd {
-  uint32_t seq;
-  uint8_t op;
-  const char *key;
-  size_t nkey;
-  const char *value;
-  size_t nvalue;
-  uint32_t flags;
-  uint32_t expiry;
-  uint64_t cas;
-  uint64_t delta;
-  uint64_t initial;
-  int32_t aux;
-  // Per-command timeout in microseconds; 0 = the instance's operation timeout. Queued
-  // commands get what is left of their timeout (counted from submit).
-  uint32_t timeout_us = 0;
-};
 
 // The cookie of every command is its seq; the connection is the instance's cookie.
 inline void *seq_cookie(uint32_t seq) { return reinterpret_cast<void *>(static_cast<uintptr_t>(seq)); }

@@ -33,7 +33,7 @@ static void on_stats(lcb_INSTANCE *instance, int, const lcb_RESPBASE *base) {
     if (r.rc != LCB_SUCCESS && lcb_respstats_error_context(resp, &ctx) == LCB_SUCCESS) {
       Connection::set_error_text(r, ctx);
     }
-    conn->on_multi_final(r.seq, r.rc, r.has_text ? &r.text : nullptr, false);
+    conn->on_multi_final(r.seq, r.rc, r.has_text ? &r.text : nullptr);
     return;
   }
   const char *key = nullptr;

@@ -152,10 +152,14 @@ test('stats of a group', async (t) => {
   t.true(replies[replies.length - 1].final);
 });
 
-test('observe, lock and replica reads are unsupported by memcached: an rc, no crash', async (t) => {
+// The addon sends what it is given (the TypeScript layer refuses these on memcached://):
+// memcached answers no GET_LOCKED and the socket is lost, so this runs on its own connection.
+test('observe, lock and replica reads on memcached: an rc each, no crash', async (t) => {
+  const own = new TestConnection(mc.connectionString, { operationTimeoutUs: 500_000 });
+  t.is((await own.connect()).rc, RC.SUCCESS);
   const key = freshKey();
-  await c.one({ op: NativeOp.Set, key, value: 'v' });
-  const results = await c.run([
+  await own.one({ op: NativeOp.Set, key, value: 'v' });
+  const results = await own.run([
     { op: NativeOp.Observe, key },
     { op: NativeOp.GetReplica, key, aux: -1 },
     { op: NativeOp.GetAndLock, key, expiry: 5 },
@@ -164,6 +168,7 @@ test('observe, lock and replica reads are unsupported by memcached: an rc, no cr
     const rc = Array.isArray(r) ? r[r.length - 1].rc : r.submitRc;
     t.not(rc, RC.SUCCESS);
   }
+  await own.close();
   t.is((await c.one({ op: NativeOp.Get, key })).data.toString(), 'v');
 });
 
