@@ -99,9 +99,16 @@ export function pollDurability(
     };
 
     const poll = (): void => {
+      let answered = false;
       inFlight = observe(pending.map((i) => targets[i]!.key)).subscribe({
-        next: settle,
+        next: (answers) => {
+          answered = true;
+          settle(answers);
+        },
         error: (e) => subscriber.error(e),
+        complete: () => {
+          if (!answered) subscriber.error(CouchbaseError.fromRc(LcbStatus.LCB_ERR_SDK_INTERNAL, { message: 'endure: an observe round ended without answers' }));
+        },
       });
       subscriber.add(inFlight);
     };

@@ -27,7 +27,11 @@ export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<Obs
           continue;
         }
         if (r.final && r.text === undefined && r.aux === 0 && r.cas === 0n && rs.length > 1) continue; // terminator
-        infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server: r.text ?? '' });
+        const server = r.text ?? '';
+        // After a failover libcouchbase can address one node twice for a vBucket (its map patched
+        // by a not-my-vbucket guess): one node is one copy, counted once.
+        if (server !== '' && infos.some((i) => i.server === server)) continue;
+        infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server });
       }
       infos.sort((a, b) => Number(b.master) - Number(a.master));
       return new ObserveResult(key, infos.length > 0 && !infos.some((i) => i.master) && rc === 0 ? 0 : infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
