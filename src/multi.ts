@@ -5,6 +5,7 @@
  * @module
  */
 import { Item, ItemCollection, type ItemOptions } from './items.js';
+import { LcbStatus } from './errors/index.js';
 import { argError, checkOptions } from './options.js';
 
 /** Option names accepted per item in an ItemOptionDict. */
@@ -70,4 +71,13 @@ export function perKey(where: string, v: unknown, allowed: string[], shorthand?:
   if (isPlainObject(v)) return checkOptions(where, v, allowed) as Record<string, unknown>;
   if (shorthand) return { [shorthand]: v };
   throw argError(`${where}: per-key value must be an options object`, v);
+}
+
+/** One key twice in one call is an ArgumentError (libcouchbase's DUPLICATE_COMMANDS), never a crash. */
+export function checkDuplicateKeys(where: string, keys: Iterable<string>): void {
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) throw argError(`${where}: duplicate key ${JSON.stringify(k)} in one call`, k, LcbStatus.LCB_ERR_DUPLICATE_COMMANDS);
+    seen.add(k);
+  }
 }

@@ -99,8 +99,10 @@ export interface EndureOptions {
   checkRemoved?: boolean;
   /** Seconds to wait in all. Default 5. */
   timeout?: number;
-  /** Seconds between observe polls. Default 0.01. */
+  /** Seconds before the second observe round (the seed's fixed interval; later rounds back off). Same as `backoff.initial`. Default 0.01. */
   interval?: number;
+  /** Delays between observe rounds in seconds: `initial` (0.01), × `factor` (1.5) per round, at most `max` (0.25). */
+  backoff?: { initial?: number; factor?: number; max?: number };
 }
 
 export const GET_OPTS = ['quiet', 'ttl', 'replica', 'noFormat'];
@@ -111,8 +113,7 @@ export const APPEND_OPTS = ['cas', 'ttl', 'format', 'persistTo', 'replicateTo'];
 export const TOUCH_OPTS = ['ttl'];
 export const LOCK_OPTS = ['ttl'];
 export const REPLICA_OPTS = ['index', 'quiet', 'noFormat'];
-export const ENDURE_OPTS = ['persistTo', 'replicateTo', 'cas', 'checkRemoved', 'timeout', 'interval'];
-export const ITEM_OPTS = ['cas', 'ignoreCas', 'format', 'ttl', 'fragment', 'persistTo', 'replicateTo'];
+export const ENDURE_OPTS = ['persistTo', 'replicateTo', 'cas', 'checkRemoved', 'timeout', 'interval', 'backoff'];
 
 /** One key's command and how to turn its responses into a result. */
 export interface KeyOp<R extends Result> {

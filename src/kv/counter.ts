@@ -8,6 +8,13 @@ import type { Item } from '../items.js';
 import { readTtl, readU64 } from '../options.js';
 import { ValueResult } from '../results.js';
 import type { CounterOptions, KeyOp, KvContext } from './context.js';
+import type { ConnectionCore } from '../core/core.js';
+import type { ItemCollection } from '../items.js';
+import { multiEntries, perKey } from '../multi.js';
+import type { CallSite, Op } from '../op.js';
+import { checkOptions } from '../options.js';
+import type { MultiResult } from '../results.js';
+import { COUNTER_OPTS } from './context.js';
 
 /** A counter as a number when exact, else a bigint. */
 export function counterValue(u: bigint): number | bigint {
@@ -34,4 +41,20 @@ export function counterOp(ctx: KvContext, decr: boolean, where: string, key: str
       return res;
     },
   };
+}
+
+/** incr/decr(key, options). */
+export function counter(core: ConnectionCore, site: CallSite, decr: boolean, key: string, options: CounterOptions | undefined): Op<ValueResult> {
+  const where = decr ? 'decr' : 'incr';
+  return core.single(site, where, () => counterOp(core, decr, where, key, checkOptions(where, options, COUNTER_OPTS)));
+}
+
+/** incrMulti/decrMulti(keys | Record/Map key → amount or CounterOptions, options). */
+export function counterMulti(core: ConnectionCore, site: CallSite, decr: boolean, keys: unknown, options: CounterOptions | undefined): Op<MultiResult<ValueResult>> {
+  const where = decr ? 'decrMulti' : 'incrMulti';
+  return core.multi(site, where, () => {
+    const o = checkOptions<CounterOptions>(where, options, COUNTER_OPTS);
+    return multiEntries(where, keys, false).map((e) =>
+      counterOp(core, decr, where, e.key, { ...o, ...(e.item ? {} : perKey(where, e.v, COUNTER_OPTS, 'amount')) }, e.item));
+  });
 }

@@ -7,6 +7,11 @@ import { NativeOp } from '../binding.js';
 import { CouchbaseError, DurabilityError, KeyExistsError, LcbStatus } from '../errors/index.js';
 import { ObserveResult, ObserveStatus, type ObserveInfo } from '../results.js';
 import type { KeyOp, KvContext } from './context.js';
+import type { ConnectionCore } from '../core/core.js';
+import type { ItemCollection } from '../items.js';
+import { multiEntries } from '../multi.js';
+import type { CallSite, Op } from '../op.js';
+import type { MultiResult } from '../results.js';
 
 /** Builds an observe for one key; its result lists every node, master first. */
 export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<ObserveResult> {
@@ -22,7 +27,11 @@ export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<Obs
           continue;
         }
         if (r.final && r.text === undefined && r.aux === 0 && r.cas === 0n && rs.length > 1) continue; // terminator
-        infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server: r.text ?? '' });
+        const server = r.text ?? '';
+        // After a failover libcouchbase can address one node twice for a vBucket (its map patched
+        // by a not-my-vbucket guess): one node is one copy, counted once.
+        if (server !== '' && infos.some((i) => i.server === server)) continue;
+        infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server });
       }
       infos.sort((a, b) => Number(b.master) - Number(a.master));
       return new ObserveResult(key, infos.length > 0 && !infos.some((i) => i.master) && rc === 0 ? 0 : infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
@@ -30,12 +39,30 @@ export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<Obs
   };
 }
 
+/** How far a key has got towards its durability requirement in one observe round. */
+export interface DurabilityProgress {
+  /** True when the requirement is met. */
+  met: boolean;
+  /** Nodes that have persisted the mutation (or its removal). */
+  persisted: number;
+  /** Replicas that hold the mutation (or its removal). */
+  replicated: number;
+}
+
+/** The requirement endure() polls for. @internal */
+export interface DurabilityRequirement {
+  persistTo: number;
+  replicateTo: number;
+  checkRemoved: boolean;
+}
+
 /**
- * Decides whether observe answers meet a durability requirement.
- * @returns true when met, false to keep polling, or an error when it can never be met
+ * Decides whether observe answers meet a durability requirement for the mutation with `cas`
+ * (0n: any).
+ * @returns the progress, or an error when the requirement can never be met
  * @internal
  */
-export function evaluateDurability(key: string, infos: ObserveInfo[], o: { persistTo: number; replicateTo: number; cas: bigint; checkRemoved: boolean }): boolean | CouchbaseError {
+export function evaluateDurability(key: string, infos: ObserveInfo[], o: DurabilityRequirement & { cas: bigint }): DurabilityProgress | CouchbaseError {
   const nodes = infos.length;
   if (o.persistTo > nodes || o.replicateTo > Math.max(0, nodes - 1)) {
     return new DurabilityError(
@@ -55,12 +82,24 @@ export function evaluateDurability(key: string, infos: ObserveInfo[], o: { persi
       const present = i.status === ObserveStatus.FOUND || i.status === ObserveStatus.PERSISTED;
       if (!present) continue;
       if (o.cas !== 0n && i.cas !== o.cas) {
-        if (i.master) return new KeyExistsError(`endure: the key was modified again (CAS changed) before it became durable`, { key, rc: LcbStatus.LCB_ERR_CAS_MISMATCH });
+        if (i.master) {
+          return new KeyExistsError(`endure: the key was modified again (CAS changed from 0x${o.cas.toString(16)} to 0x${i.cas.toString(16)} on the master) before it became durable`, { key, rc: LcbStatus.LCB_ERR_CAS_MISMATCH });
+        }
         continue;
       }
       if (i.status === ObserveStatus.PERSISTED) persisted++;
       if (!i.master) replicated++;
     }
   }
-  return persisted >= o.persistTo && replicated >= o.replicateTo;
+  return { met: persisted >= o.persistTo && replicated >= o.replicateTo, persisted, replicated };
+}
+
+/** observe(key). */
+export function observe(core: ConnectionCore, site: CallSite, key: string): Op<ObserveResult> {
+  return core.single(site, 'observe', () => observeOp(core, 'observe', key));
+}
+
+/** observeMulti(keys | items). */
+export function observeMulti(core: ConnectionCore, site: CallSite, keys: Iterable<string> | ItemCollection): Op<MultiResult<ObserveResult>> {
+  return core.multi(site, 'observeMulti', () => multiEntries('observeMulti', keys, false).map((e) => observeOp(core, 'observeMulti', e.key)));
 }

@@ -7,6 +7,9 @@ import { NativeOp } from '../binding.js';
 import type { Command, Response } from '../batcher.js';
 import { CouchbaseError, describeRc } from '../errors/index.js';
 import type { StatsResult } from '../results.js';
+import type { ConnectionCore } from '../core/core.js';
+import type { CallSite, Op } from '../op.js';
+import { argError } from '../options.js';
 
 /** The command for a stat group ('' = the default group). */
 export function statsCommand(name: string): Command {
@@ -33,4 +36,21 @@ export class StatsCollector {
     if (!this.#ok && this.#rc !== 0) return CouchbaseError.fromRc(this.#rc, { message: `stats: ${describeRc(this.#rc, undefined, r.text)}` });
     return this.result;
   }
+}
+
+/** stats(name?): `result[statName][server] = value`. */
+export function stats(core: ConnectionCore, site: CallSite, name: string): Op<StatsResult> {
+  return core.op<StatsResult, Command>(site, 'stats', () => {
+    if (typeof name !== 'string') throw argError('stats: name must be a string', name);
+    return statsCommand(name);
+  }, (cmd, sink, fail) => {
+    const collector = new StatsCollector();
+    return core.batcher.enqueue(cmd, (r) => {
+      const out = collector.add(r);
+      if (out === undefined) return;
+      if (out instanceof CouchbaseError) return fail(out);
+      sink.next(out);
+      sink.complete();
+    });
+  });
 }

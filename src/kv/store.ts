@@ -9,6 +9,13 @@ import { argError, readCas, readFormat, readTtl } from '../options.js';
 import type { OperationResult } from '../results.js';
 import { FMT_BYTES, FMT_MASK, FMT_UTF8 } from '../transcoder.js';
 import { durabilityOf, opResult, type AppendOptions, type KeyOp, type KvContext, type StoreOptions } from './context.js';
+import type { ConnectionCore } from '../core/core.js';
+import type { ItemCollection } from '../items.js';
+import { multiEntries, perKey } from '../multi.js';
+import type { CallSite, Op } from '../op.js';
+import { checkOptions } from '../options.js';
+import type { MultiResult } from '../results.js';
+import { APPEND_OPTS, STORE_OPTS } from './context.js';
 
 export type StoreMode = 'set' | 'add' | 'replace';
 const STORE_OP = { set: NativeOp.Set, add: NativeOp.Add, replace: NativeOp.Replace } as const;
@@ -61,4 +68,36 @@ export function appendOp(ctx: KvContext, prepend: boolean, where: string, key: s
       return r;
     },
   };
+}
+
+/** set/add/replace(key, value, options). */
+export function store(core: ConnectionCore, site: CallSite, mode: StoreMode, key: string, value: unknown, options: StoreOptions | undefined): Op<OperationResult> {
+  return core.single(site, mode, () => storeOp(core, mode, mode, key, value, checkOptions(mode, options, STORE_OPTS)));
+}
+
+/** setMulti/addMulti/replaceMulti(Record/Map key → value | [key, value] pairs | items, options). */
+export function storeMulti(core: ConnectionCore, site: CallSite, mode: StoreMode, kv: unknown, options: StoreOptions | undefined): Op<MultiResult<OperationResult>> {
+  const where = `${mode}Multi`;
+  return core.multi(site, where, () => {
+    const o = checkOptions<StoreOptions>(where, options, STORE_OPTS);
+    return multiEntries(where, kv, true).map((e) => storeOp(core, mode, where, e.key, e.v, e.itemOpts ? { ...o, ...e.itemOpts } : o, e.item));
+  });
+}
+
+/** append/prepend(key, fragment, options). */
+export function append(core: ConnectionCore, site: CallSite, prepend: boolean, key: string, fragment: unknown, options: AppendOptions | undefined): Op<OperationResult> {
+  const where = prepend ? 'prepend' : 'append';
+  return core.single(site, where, () => appendOp(core, prepend, where, key, fragment, checkOptions(where, options, APPEND_OPTS)));
+}
+
+/** appendMulti/prependMulti/appendItems/prependItems(Record/Map key → fragment | items with `fragment`, options). */
+export function appendMulti(core: ConnectionCore, site: CallSite, prepend: boolean, where: string, kv: unknown, options: AppendOptions | undefined): Op<MultiResult<OperationResult>> {
+  return core.multi(site, where, () => {
+    const o = checkOptions<AppendOptions>(where, options, APPEND_OPTS);
+    return multiEntries(where, kv, true).map((e) => {
+      const fragment = e.item ? e.itemOpts?.fragment : e.v;
+      if (e.item && fragment === undefined) throw argError(`${where}: item ${JSON.stringify(e.key)} needs a 'fragment' option`, e.item);
+      return appendOp(core, prepend, where, e.key, fragment, { ...o, ...e.itemOpts, fragment: undefined }, e.item);
+    });
+  });
 }

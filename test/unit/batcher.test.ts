@@ -1,3 +1,4 @@
+import { connectWithAddon } from '../../src/connection.js';
 import test from 'ava';
 import { Couchbase, MAX_OUTSTANDING, type CouchbaseError } from '../../src/index.js';
 import { FakeCluster } from '../helpers/fake-native.js';
@@ -56,7 +57,7 @@ test('keys$.pipe(bufferTime) → getMulti costs one batch per buffer', async (t)
 
 test('submit rejections (rc per command) fail just those commands', async (t) => {
   const cluster = new FakeCluster();
-  const cb = await Couchbase.connect({ host: '127.0.0.1', native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { host: '127.0.0.1' });
   const conn = cluster.connections[0]!;
   const submit = conn.submit.bind(conn);
   conn.submit = (batch) => {

@@ -1,3 +1,4 @@
+import { connectWithAddon } from '../../src/connection.js';
 import test from 'ava';
 import {
   ArgumentError, AuthError, BucketNotFoundError, ConnectError, Couchbase, ObjectDestroyedError, connect,
@@ -27,17 +28,17 @@ test('host names are resolved asynchronously before libcouchbase sees them', asy
   const orig = dnsHooks.lookup;
   dnsHooks.lookup = async (h) => { seen.push(h); await new Promise((r) => setTimeout(r, 5)); return h === 'db.example' ? '192.0.2.7' : orig(h); };
   try {
-    const cb = await Couchbase.connect({ host: ['db.example:11210', '127.0.0.1'], native: cluster.addon });
+    const cb = await connectWithAddon(cluster.addon, { host: ['db.example:11210', '127.0.0.1'] });
     t.deepEqual(seen, ['db.example']);
     t.is(cluster.connections[0]!.options.connstr, 'couchbase://192.0.2.7:11210,127.0.0.1/default');
     t.is(cb.connectionString, 'couchbase://192.0.2.7:11210,127.0.0.1/default');
     await cb.close();
     // unresolvable names are dropped; none resolvable → ConnectError
     dnsHooks.lookup = async (h) => { if (h === 'ok.example') return '192.0.2.8'; throw new Error('ENOTFOUND'); };
-    const cb2 = await Couchbase.connect({ host: ['nope.example', 'ok.example'], native: cluster.addon });
+    const cb2 = await connectWithAddon(cluster.addon, { host: ['nope.example', 'ok.example'] });
     t.is(cb2.connectionString, 'couchbase://192.0.2.8/default');
     await cb2.close();
-    await t.throwsAsync(Couchbase.connect({ host: 'nope.example', native: cluster.addon }), { instanceOf: ConnectError, message: /resolve/ });
+    await t.throwsAsync(connectWithAddon(cluster.addon, { host: 'nope.example' }), { instanceOf: ConnectError, message: /resolve/ });
   } finally {
     dnsHooks.lookup = orig;
   }
@@ -45,7 +46,7 @@ test('host names are resolved asynchronously before libcouchbase sees them', asy
 
 test('connection string options: bucket, timeout, credentials', async (t) => {
   const cluster = new FakeCluster({ buckets: ['beer-sample'], password: 's3cr3t' });
-  const cb = await connect({ connectionString: 'couchbase://127.0.0.1/beer-sample?operation_timeout=5.5', password: 's3cr3t', native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { connectionString: 'couchbase://127.0.0.1/beer-sample?operation_timeout=5.5', password: 's3cr3t' });
   t.is(cb.bucket, 'beer-sample');
   t.is(cb.timeout, 5.5);
   const o = cluster.connections[0]!.options;
@@ -54,22 +55,22 @@ test('connection string options: bucket, timeout, credentials', async (t) => {
   t.is(o.password, 's3cr3t');
   t.is(cb.lcbVersion, '3.3.4-fake');
   await cb.close();
-  await t.throwsAsync(connect({ bucket: 'beer-sample', host: '127.0.0.1', password: 'wrong', native: cluster.addon }), { instanceOf: AuthError });
-  await t.throwsAsync(connect({ bucket: 'nope', host: '127.0.0.1', password: 's3cr3t', native: cluster.addon }), { instanceOf: BucketNotFoundError });
+  await t.throwsAsync(connectWithAddon(cluster.addon, { bucket: 'beer-sample', host: '127.0.0.1', password: 'wrong' }), { instanceOf: AuthError });
+  await t.throwsAsync(connectWithAddon(cluster.addon, { bucket: 'nope', host: '127.0.0.1', password: 's3cr3t' }), { instanceOf: BucketNotFoundError });
 });
 
 test('unreachable hosts → ConnectError with a stack at the call', async (t) => {
   const cluster = new FakeCluster({ unreachable: ['127.0.0.9'] });
-  const e = await t.throwsAsync(Couchbase.connect({ host: '127.0.0.9', native: cluster.addon }), { instanceOf: ConnectError });
+  const e = await t.throwsAsync(connectWithAddon(cluster.addon, { host: '127.0.0.9' }), { instanceOf: ConnectError });
   t.regex(e!.stack!.split('\n')[1]!, /connect\.test\.ts/);
-  const ok = await Couchbase.connect({ host: ['127.0.0.9', '127.0.0.1'], native: cluster.addon });
+  const ok = await connectWithAddon(cluster.addon, { host: ['127.0.0.9', '127.0.0.1'] });
   t.false(ok.closed);
   await ok.close();
 });
 
 test('close releases everything; later calls fail with a typed error', async (t) => {
   const cluster = new FakeCluster();
-  const cb = await Couchbase.connect({ host: '127.0.0.1', native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { host: '127.0.0.1' });
   cluster.hold = true;
   const pending = cb.set('k', 1).toPromise();
   await new Promise((r) => setImmediate(r));
@@ -88,7 +89,7 @@ test('close releases everything; later calls fail with a typed error', async (t)
 
 test('an op created before close and subscribed after fails typed', async (t) => {
   const cluster = new FakeCluster();
-  const cb = await Couchbase.connect({ host: '127.0.0.1', native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { host: '127.0.0.1' });
   const op = cb.get('k');
   await cb.close();
   await t.throwsAsync(op, { instanceOf: ObjectDestroyedError });
@@ -96,7 +97,7 @@ test('an op created before close and subscribed after fails typed', async (t) =>
 
 test('connect accepts a bare connection string', async (t) => {
   const cluster = new FakeCluster();
-  const cb = await Couchbase.connect({ connectionString: 'couchbase://127.0.0.1', native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { connectionString: 'couchbase://127.0.0.1' });
   t.is(cb.bucket, 'default');
   t.deepEqual(cb.serverNodes, ['127.0.0.1:11210']);
   await cb.close();

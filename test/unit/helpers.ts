@@ -1,3 +1,4 @@
+import { connectWithAddon } from '../../src/connection.js';
 import { Couchbase, type ConnectOptions } from '../../src/index.js';
 import { FakeCluster, type FakeOptions } from '../helpers/fake-native.js';
 
@@ -10,6 +11,6 @@ export function freshKey(prefix = 'k'): string {
 /** A connection to a fresh fake cluster. */
 export async function fakeConnect(opts: ConnectOptions = {}, fake: FakeOptions = {}): Promise<{ cb: Couchbase; cluster: FakeCluster }> {
   const cluster = new FakeCluster(fake);
-  const cb = await Couchbase.connect({ host: '127.0.0.1', ...opts, native: cluster.addon });
+  const cb = await connectWithAddon(cluster.addon, { host: '127.0.0.1', ...opts });
   return { cb, cluster };
 }

@@ -1,0 +1,68 @@
+/**
+ * Keys and values on their way to and from the wire: key validation and encoding, value
+ * encoding and decoding through the connection's transcoder, raw bytes on request.
+ * @internal
+ * @module
+ */
+import { ArgumentError, CouchbaseError, LcbStatus, ValueFormatError } from './errors/index.js';
+import { argError, checkKey } from './options.js';
+import type { Transcoder } from './transcoder.js';
+
+export class Codec {
+  constructor(
+    /** The transcoder in use; swapped by `cb.transcoder = …`. */
+    public transcoder: Transcoder,
+    /** Return raw bytes from gets, never decode. */
+    public dataPassthrough: boolean,
+  ) {}
+
+  /** Validates a key and encodes it (ArgumentError on a bad key or a transcoder that misbehaves). */
+  encodeKey(where: string, key: unknown): Buffer {
+    checkKey(where, key);
+    let k: unknown;
+    try {
+      k = this.transcoder.encodeKey(key);
+    } catch (error) {
+      if (error instanceof CouchbaseError) throw error;
+      throw new ArgumentError(`${where}: transcoder.encodeKey failed: ${(error as Error)?.message ?? error}`, { key, innerCause: error });
+    }
+    if (!Buffer.isBuffer(k)) throw argError(`${where}: transcoder.encodeKey must return a Buffer`, key);
+    checkKey(where, key, k);
+    return k;
+  }
+
+  /** Encodes a value into bytes and flags (ValueFormatError when it cannot be). */
+  encodeValue(value: unknown, format: number): [Buffer, number] {
+    let out: unknown;
+    try {
+      out = this.transcoder.encodeValue(value, format);
+    } catch (error) {
+      if (error instanceof CouchbaseError) throw error;
+      throw new ValueFormatError(`transcoder.encodeValue failed: ${(error as Error)?.message ?? error}`, { innerCause: error, objextra: value });
+    }
+    if (!Array.isArray(out) || out.length !== 2 || !(out[0] instanceof Uint8Array) || typeof out[1] !== 'number' || !Number.isInteger(out[1])) {
+      throw new ValueFormatError('transcoder.encodeValue must return [Buffer | Uint8Array, integer flags]', { objextra: out });
+    }
+    const bytes = out[0] as Uint8Array;
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return [buf, (out[1] as number) >>> 0];
+  }
+
+  /** Decodes a value; raw bytes with `noFormat` or `dataPassthrough`. */
+  decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
+    // `data` is a view into the batch's response buffer: raw bytes handed to the user are copied
+    // (so one small value never pins a whole batch); the transcoder gets the view.
+    if (noFormat || this.dataPassthrough) return Buffer.from(data);
+    try {
+      return this.transcoder.decodeValue(data, flags);
+    } catch (error) {
+      if (error instanceof CouchbaseError) {
+        error.key ??= key;
+        throw error;
+      }
+      throw CouchbaseError.fromRc(LcbStatus.LCB_ERR_DECODING_FAILURE, {
+        message: `Failed to decode bytes: ${(error as Error)?.message ?? error}`, key, innerCause: error, objextra: Buffer.from(data),
+      });
+    }
+  }
+}

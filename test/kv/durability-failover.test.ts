@@ -1,0 +1,107 @@
+/**
+ * A durability failure inside a call is visible on its own key: after a failover in the middle
+ * of a durable ingestion, every key whose durability failed has a failed result (its rc, the
+ * mutation's CAS kept) and every key whose result says success is durable and readable.
+ */
+import test from 'ava';
+import { connect, CouchbaseError, DurabilityError, Item, ItemSequence, type MultiResult, type OperationResult } from '../../src/index.js';
+import { startEmulator } from '../../emulator/index.js';
+
+const N = 1000;
+
+async function cluster() {
+  const emu = await startEmulator({ nodes: 3, replicas: 1, buckets: ['default'] });
+  const cb = await connect({ connectionString: `${emu.connectionString}/default`, username: emu.username, password: emu.password, timeout: 5 });
+  // Persistence slow enough that the failover lands while the keys are being polled.
+  await emu.setDelays({ persistenceMs: 150 });
+  return { emu, cb, stop: async () => { await cb.close(); await emu.stop(); } };
+}
+
+function docs(prefix: string): Record<string, { n: number }> {
+  return Object.fromEntries(Array.from({ length: N }, (_, i) => [`${prefix}-${i}`, { n: i }]));
+}
+
+/** Checks every key of a failed durable multi call: failures are on their keys, successes readable. */
+async function checkPerKey(t: import('ava').ExecutionContext, e: CouchbaseError, cb: Awaited<ReturnType<typeof connect>>) {
+  const all = e.allResults as MultiResult<OperationResult>;
+  t.is(all.size, N);
+  t.false(all.allOk);
+  const failed = [...all.values()].filter((r) => !r.success);
+  t.true(failed.length > 0 && failed.length < N, `${failed.length} of ${N} keys failed`);
+  t.regex(e.message, new RegExp(`^\\w+: ${failed.length} of ${N} operations failed; first: `));
+  const kinds = new Map<string, number>();
+  for (const r of failed) {
+    const Cls = CouchbaseError.rcToExctype(r.rc);
+    kinds.set(Cls.name, (kinds.get(Cls.name) ?? 0) + 1);
+    t.not(r.cas, 0n, `${r.key} keeps the mutation's CAS`);
+  }
+  t.log(Object.fromEntries(kinds));
+  const ok = [...all.values()].filter((r) => r.success).map((r) => r.key);
+  const read = await cb.getMulti(ok);
+  t.true(read.allOk);
+  for (const k of ok) t.is(read.get(k)!.cas, all.get(k)!.cas, `${k}: the durable write is the one read back`);
+}
+
+test('setMulti: a failover mid-call fails durability on the affected keys only, each on its own result', async (t) => {
+  const { emu, cb, stop } = await cluster();
+  try {
+    const call = cb.setMulti(docs('s'), { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 60));
+    await emu.failover(1);
+    const e = await call;
+    t.true(e instanceof DurabilityError, String(e));
+    await checkPerKey(t, e as CouchbaseError, cb);
+  } finally {
+    await stop();
+  }
+});
+
+test('endureMulti: the same after a failover while polling', async (t) => {
+  const { emu, cb, stop } = await cluster();
+  try {
+    const stored = await cb.setMulti(docs('e'));
+    const call = cb.endureMulti(stored, { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 60));
+    await emu.failover(1);
+    const e = await call;
+    t.true(e instanceof DurabilityError, String(e));
+    await checkPerKey(t, e as CouchbaseError, cb);
+  } finally {
+    await stop();
+  }
+});
+
+test('single-key forms and items: the failure is the key\'s own, the result and item carry it', async (t) => {
+  const { emu, cb, stop } = await cluster();
+  try {
+    const keys = Array.from({ length: 40 }, (_, i) => `one-${i}`);
+    const calls = keys.map((k) => cb.set(k, 1, { persistTo: 1, replicateTo: 1 }).then((r) => r, (e: unknown) => e));
+    const items = new ItemSequence(keys.map((k) => new Item(`item-${k}`, 2)));
+    const itemCall = cb.setMulti(items, { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 60));
+    await emu.failover(1);
+    const outcomes = await Promise.all(calls);
+    const failed = outcomes.filter((o): o is DurabilityError => o instanceof DurabilityError);
+    t.true(failed.length > 0, 'some keys lost their replica');
+    for (const e of failed) {
+      t.true(keys.includes(String(e.key)));
+      const r = e.result as OperationResult;
+      t.is(r.key, e.key);
+      t.false(r.success);
+      t.is(r.rc, e.rc);
+      t.not(r.cas, 0n);
+    }
+    t.true(await itemCall instanceof DurabilityError);
+    const failedItems = items.items.filter((item) => !item.success);
+    t.true(failedItems.length > 0);
+    for (const item of failedItems) {
+      t.is(CouchbaseError.rcToExctype(item.rc), DurabilityError);
+      t.not(item.cas, 0n);
+    }
+    // After the failover, the requirement is impossible for every key: it fails at once, per key.
+    const again = await cb.set('after', 1, { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
+    t.true(again instanceof DurabilityError);
+  } finally {
+    await stop();
+  }
+});
