@@ -29,7 +29,8 @@ function makeTarget(connectionString: string, username: string, password: string
   };
 }
 
-export async function openTarget(log: (line: string) => void = console.error): Promise<Target> {
+/** `sample`: the copy of beer-sample the emulator loads (a folder or zip in the sample layout). */
+export async function openTarget(log: (line: string) => void = console.error, sample = beerSampleZip): Promise<Target> {
   const given = process.env.COUCHBASE_CONNSTR;
   if (given) {
     return makeTarget(
@@ -44,7 +45,7 @@ export async function openTarget(log: (line: string) => void = console.error): P
     nodes: 2,
     replicas: 1,
     buckets: ['default', 'beer-sample'],
-    samples: { 'beer-sample': beerSampleZip },
+    samples: { 'beer-sample': sample },
   });
   log(`Emulator ready at ${emulator.connectionString} (REST ${emulator.restUrl})`);
   return makeTarget(emulator.connectionString, emulator.username, emulator.password, () => emulator.stop());

@@ -1,0 +1,56 @@
+/**
+ * The views the app queries, put in place at start as the guide's setup does: into a development
+ * design document (`designCreate`), then published (`designPublish`), each waiting with
+ * `syncwait` until the server uses it. beer-sample already has a `beer` design document
+ * (`brewery_beers`, `by_location`): its views are kept, since publishing replaces the whole document.
+ */
+import { HttpError } from '../../src/index.js';
+import type { BeerDb } from './db.js';
+
+type Views = Record<string, { map: string; reduce?: string }>;
+
+const appViews: Record<string, Views> = {
+  beer: {
+    by_name: {
+      map: 'function (doc, meta) {\n  if (doc.type && doc.type == "beer") {\n    emit(doc.name, null);\n  }\n}',
+    },
+    by_brewery_and_name: {
+      map: 'function (doc, meta) {\n  if (doc.type && doc.type == "beer" && doc.brewery_id) {\n    emit([doc.brewery_id, doc.name], null);\n  }\n}',
+    },
+  },
+  brewery: {
+    by_name: {
+      map: 'function (doc, meta) {\n  if (doc.type && doc.type == "brewery") {\n    emit(doc.name, null);\n  }\n}',
+    },
+  },
+};
+
+/** The published design document `name`, or undefined when there is none. */
+async function published(db: BeerDb, name: string): Promise<{ views?: Views } | undefined> {
+  try {
+    const r = await db.designGet(name, { useDevmode: false });
+    return r.success ? (r.value as { views?: Views }) : undefined;
+  } catch (e) {
+    if (e instanceof HttpError) return undefined;
+    throw e;
+  }
+}
+
+function hasAll(current: Views | undefined, wanted: Views): boolean {
+  return Object.entries(wanted).every(([view, fns]) => current?.[view]?.map === fns.map && current?.[view]?.reduce === fns.reduce);
+}
+
+/**
+ * Creates and publishes the app's design documents, unless the published ones already hold
+ * the app's views exactly (a restart then costs no index rebuild).
+ */
+export async function ensureDesignDocuments(db: BeerDb, options: { syncwait?: number; log?: (line: string) => void } = {}): Promise<void> {
+  const { syncwait = 60, log = () => {} } = options;
+  for (const [name, views] of Object.entries(appViews)) {
+    const current = await published(db, name);
+    if (hasAll(current?.views, views)) continue;
+    log(`Publishing the design document '${name}' (views: ${Object.keys(views).join(', ')}) ...`);
+    await db.designCreate(name, { views: { ...current?.views, ...views } }, { useDevmode: true, syncwait });
+    await db.designPublish(name, { syncwait });
+  }
+}
