@@ -58,6 +58,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, logError = (e: unknown) => console.error('beer-sample:', e) } = options;
   const render = createRenderer();
   const app = Fastify({ bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true } });
+  // Browser forms only: a JSON or multipart body is a 415, not a second way in.
+  app.removeAllContentTypeParsers();
   await app.register(formbody);
 
   app.addHook('onSend', async (_request, reply) => {

@@ -3,6 +3,7 @@
  * connection, and the app answering `inject` (no socket). One per test file; tests inside a
  * file touch distinct documents, so they may run concurrently.
  */
+import type { TestFn } from 'ava';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { startEmulator } from '../../emulator/index.js';
 import { buildApp } from '../../examples/beer-sample/app.js';
@@ -33,6 +34,27 @@ export async function startApp(): Promise<TestApp> {
       await cb.close();
       await emulator.stop();
     },
+  };
+}
+
+/**
+ * One app for the test file: started before its tests, stopped after them, and checked at the
+ * end to have reported no server error (a 500) for anything its tests sent.
+ */
+export function useApp(test: TestFn): () => TestApp {
+  let started: TestApp | undefined;
+  test.before(async () => {
+    started = await startApp();
+  });
+  test.after('no request was answered with a server error', (t) => {
+    t.deepEqual(started?.errors, []);
+  });
+  test.after.always(async () => {
+    await started?.close();
+  });
+  return () => {
+    if (!started) throw new Error('the app is not started');
+    return started;
   };
 }
 

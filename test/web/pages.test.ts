@@ -1,18 +1,12 @@
 /** The welcome page, a beer's page, the static files and unknown addresses, over HTTP. */
 import test from 'ava';
-import { startApp, textOf, type TestApp } from './_app.js';
+import { useApp, textOf } from './_app.js';
 
-let t0: TestApp;
-test.before(async () => {
-  t0 = await startApp();
-});
-test.after.always(async () => {
-  await t0?.close();
-});
+const web = useApp(test);
 
 test('the welcome page links to the beers and the breweries', async (t) => {
   for (const url of ['/', '/welcome']) {
-    const r = await t0.app.inject(url);
+    const r = await web().app.inject(url);
     t.is(r.statusCode, 200);
     t.regex(r.headers['content-type'] as string, /^text\/html/);
     t.true(r.body.includes('href="/beers"'));
@@ -21,13 +15,13 @@ test('the welcome page links to the beers and the breweries', async (t) => {
 });
 
 test('pages forbid scripts from anywhere but the app itself', async (t) => {
-  const r = await t0.app.inject('/welcome');
+  const r = await web().app.inject('/welcome');
   t.regex(r.headers['content-security-policy'] as string, /default-src 'self'/);
   t.is(r.headers['x-content-type-options'], 'nosniff');
 });
 
 test("a beer's page shows its fields and links its brewery by name", async (t) => {
-  const r = await t0.app.inject('/beers/show/21st_amendment_brewery_cafe-21a_ipa');
+  const r = await web().app.inject('/beers/show/21st_amendment_brewery_cafe-21a_ipa');
   t.is(r.statusCode, 200);
   const text = textOf(r.body);
   t.true(text.includes('Show Details for Beer “21A IPA”'));
@@ -41,7 +35,7 @@ test("a beer's page shows its fields and links its brewery by name", async (t) =
 
 test('an unknown beer, a brewery shown as a beer and an id too long to be a key are all 404 pages', async (t) => {
   for (const id of ['no_such_beer', '21st_amendment_brewery_cafe', 'x'.repeat(300), '21st_amendment_brewery_cafe-21a_ipa::likes']) {
-    const r = await t0.app.inject(`/beers/show/${encodeURIComponent(id)}`);
+    const r = await web().app.inject(`/beers/show/${encodeURIComponent(id)}`);
     t.is(r.statusCode, 404, id);
     t.regex(r.headers['content-type'] as string, /^text\/html/);
     t.true(textOf(r.body).includes(`No such beer '${id}'`), id);
@@ -50,17 +44,17 @@ test('an unknown beer, a brewery shown as a beer and an id too long to be a key 
 
 test('an address the app does not have is a 404 page', async (t) => {
   for (const url of ['/nothing-here', '/beers/show/', '/beers/frobnicate/x', '/beers/show/a/b']) {
-    const r = await t0.app.inject(url);
+    const r = await web().app.inject(url);
     t.is(r.statusCode, 404, url);
     t.true(r.body.includes('There is no page at this address.'), url);
   }
 });
 
 test('the stylesheet and the script are served with their types', async (t) => {
-  const css = await t0.app.inject('/css/beersample.css');
+  const css = await web().app.inject('/css/beersample.css');
   t.is(css.statusCode, 200);
   t.regex(css.headers['content-type'] as string, /^text\/css/);
-  const js = await t0.app.inject('/js/beersample.js');
+  const js = await web().app.inject('/js/beersample.js');
   t.is(js.statusCode, 200);
   t.regex(js.headers['content-type'] as string, /^text\/javascript/);
   t.true(js.body.includes('input[data-search]'));
