@@ -1,10 +1,12 @@
-// Module init: Connection, lcbVersion, strerror. Context-aware: every environment (main
-// thread, each worker) gets its own Addon, registered as instance data with a cleanup hook.
+// Module init: Connection, lcbVersion, strerror (and the unexported RequestHandle class).
+// Context-aware: every environment (main thread, each worker) gets its own Addon, registered as
+// instance data with a cleanup hook.
 #include "addon.h"
 
 #include <libcouchbase/couchbase.h>
 
 #include "connection.h"
+#include "request_handle.h"
 
 namespace cbrx {
 
@@ -91,6 +93,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   if (napi_add_async_cleanup_hook(env, Addon::async_cleanup, addon, &addon->cleanup_handle) != napi_ok) {
     addon->cleanup_handle = nullptr;
   }
+  addon->request_handle_class = Napi::Persistent(RequestHandle::define(env));
   exports.Set("Connection", Connection::define(env));
   exports.Set("lcbVersion", Napi::String::New(env, lcb_get_version(nullptr)));
   exports.Set("strerror", Napi::Function::New(env, strerror, "strerror"));

@@ -21,6 +21,8 @@ struct Addon {
   void maybe_finish_cleanup();
 
   napi_env env;
+  // The class of the handles viewQuery() and http() return (not exported).
+  Napi::FunctionReference request_handle_class;
   Connection *head = nullptr;
   napi_async_cleanup_hook_handle cleanup_handle = nullptr;
   bool tearing_down = false;

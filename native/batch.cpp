@@ -21,6 +21,7 @@ void install_callbacks(lcb_INSTANCE *instance) {
   install_unlock(instance);
   install_observe(instance);
   install_stats(instance);
+  install_http(instance);
 }
 
 }  // namespace ops
@@ -212,16 +213,7 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   Napi::Int32Array rcs = Napi::Int32Array::New(env, b.count);
   if (rcs.IsEmpty() || (b.count > 0 && rcs.Data() == nullptr)) return env.Undefined();  // env terminating
   int32_t *out = rcs.Data();
-  lcb_STATUS refuse = LCB_SUCCESS;
-  if (state_ == State::Closing || state_ == State::Closed) {
-    refuse = LCB_ERR_REQUEST_CANCELED;
-  } else if (instance_ == nullptr) {
-    refuse = create_rc_ != LCB_SUCCESS ? create_rc_ : LCB_ERR_NO_CONFIGURATION;
-  } else if (state_ == State::Created) {
-    refuse = LCB_ERR_NO_CONFIGURATION;
-  } else if (state_ == State::Failed) {
-    refuse = connect_rc_ != LCB_SUCCESS ? connect_rc_ : LCB_ERR_NO_CONFIGURATION;
-  }
+  const lcb_STATUS refuse = refusal();
   if (refuse != LCB_SUCCESS) {
     for (uint32_t i = 0; i < b.count; i++) out[i] = refuse;
     return rcs;

@@ -8,49 +8,14 @@
 #include <libcouchbase/vbucket.h>
 #include <libuv_io_opts.h>
 
-#include <cmath>
-#include <limits>
-
 #include "addon.h"
+#include "js_args.h"
 #include "lcb_private.h"
 #include "ops/ops.h"
 
 namespace cbrx {
 
 namespace {
-
-bool get_string(const Napi::Object &obj, const char *name, bool required, std::string &out) {
-  Napi::Value v = obj.Get(name);
-  if (v.IsUndefined() || v.IsNull()) {
-    if (!required) return true;
-    Napi::TypeError::New(obj.Env(), std::string("options.") + name + " must be a string")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  if (!v.IsString()) {
-    Napi::TypeError::New(obj.Env(), std::string("options.") + name + " must be a string")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  out = v.As<Napi::String>().Utf8Value();
-  return true;
-}
-
-// A timeout in microseconds: a finite number >= 0, clamped to what libcouchbase takes (u32).
-bool to_timeout_us(Napi::Env env, Napi::Value v, const char *what, uint32_t &out) {
-  if (!v.IsNumber()) {
-    Napi::TypeError::New(env, std::string(what) + " must be a number of microseconds").ThrowAsJavaScriptException();
-    return false;
-  }
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0) || std::isnan(d)) {
-    Napi::TypeError::New(env, std::string(what) + " must be >= 0").ThrowAsJavaScriptException();
-    return false;
-  }
-  constexpr double max = std::numeric_limits<uint32_t>::max();
-  out = d > max ? std::numeric_limits<uint32_t>::max() : static_cast<uint32_t>(d);
-  return true;
-}
 
 // libcouchbase's default (best effort) retries a locked key and a temporary failure until the
 // operation times out; the SDK's semantics are to fail those at once (TemporaryFailError) and
@@ -75,6 +40,8 @@ Napi::Function Connection::define(Napi::Env env) {
                          InstanceMethod<&Connection::server_nodes>("serverNodes"),
                          InstanceMethod<&Connection::close>("close"),
                          InstanceMethod<&Connection::stats>("stats"),
+                         InstanceMethod<&Connection::view_query>("viewQuery"),
+                         InstanceMethod<&Connection::http>("http"),
                      });
 }
 
@@ -98,8 +65,9 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   Napi::Object options = info[0].As<Napi::Object>();
   std::string connstr, username, password;
   uint32_t op_timeout = 0, config_timeout = 0;
-  if (!get_string(options, "connstr", true, connstr) || !get_string(options, "username", false, username) ||
-      !get_string(options, "password", false, password) ||
+  if (!read_string(options, "options", "connstr", true, connstr) ||
+      !read_string(options, "options", "username", false, username) ||
+      !read_string(options, "options", "password", false, password) ||
       !to_timeout_us(env, options.Get("operationTimeoutUs"), "options.operationTimeoutUs", op_timeout) ||
       !to_timeout_us(env, options.Get("configTimeoutUs"), "options.configTimeoutUs", config_timeout)) {
     return;
@@ -315,6 +283,14 @@ void Connection::set_error_text(Response &r, const lcb_KEY_VALUE_ERROR_CONTEXT *
   }
 }
 
+lcb_STATUS Connection::refusal() const {
+  if (state_ == State::Closing || state_ == State::Closed) return LCB_ERR_REQUEST_CANCELED;
+  if (instance_ == nullptr) return create_rc_ != LCB_SUCCESS ? create_rc_ : LCB_ERR_NO_CONFIGURATION;
+  if (state_ == State::Created) return LCB_ERR_NO_CONFIGURATION;
+  if (state_ == State::Failed) return connect_rc_ != LCB_SUCCESS ? connect_rc_ : LCB_ERR_NO_CONFIGURATION;
+  return LCB_SUCCESS;
+}
+
 bool Connection::accepting_responses() const { return state_ == State::Connecting || state_ == State::Connected || state_ == State::Failed; }
 
 void Connection::on_response(const Response &r, bool is_final) {
@@ -396,12 +372,17 @@ void Connection::check_cb(uv_check_t *handle) {
 
 void Connection::call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args) {
   if (env_teardown_ || fn.IsEmpty()) return;
+  napi_value fn_value = nullptr;
+  if (napi_get_reference_value(Env(), fn.operator napi_ref(), &fn_value) != napi_ok) return;
+  call_js(fn_value, args);
+}
+
+void Connection::call_js(napi_value fn_value, std::initializer_list<napi_value> args) {
+  if (env_teardown_ || fn_value == nullptr) return;
   Napi::Env env = Env();
   napi_value recv = nullptr;
   napi_get_global(env, &recv);  // napi_make_callback wants an object as receiver
   napi_value result = nullptr;
-  napi_value fn_value = nullptr;
-  if (napi_get_reference_value(env, fn.operator napi_ref(), &fn_value) != napi_ok || fn_value == nullptr) return;
   for (napi_value arg : args) {
     if (arg == nullptr) return;  // a creation failed: the environment is going away
   }
@@ -438,6 +419,7 @@ void Connection::deliver_events() {
     out.clear();
     if (buffer_.size() == 0) std::swap(out, buffer_);
   }
+  if (!pending_requests_.empty()) deliver_requests(env);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -552,6 +534,7 @@ void Connection::begin_close() {
   outstanding_.clear();
   inflight_ = 0;
   fail_queue(LCB_ERR_REQUEST_CANCELED);
+  fail_requests(LCB_ERR_REQUEST_CANCELED);
   if (flush_pending_) {
     flush_pending_ = false;
     uv_prepare_stop(&flush_prep_);
@@ -598,6 +581,8 @@ void Connection::on_closed() {
   }
   on_close_.clear();
   buffer_.clear();
+  requests_.clear();
+  pending_requests_.clear();
   addon_->remove(this);  // may let a pending env teardown finish
   if (!teardown) Unref();
 }

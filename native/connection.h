@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace cbrx {
@@ -84,6 +85,27 @@ struct QueuedBatch {
   size_t next = 0;  // cmds[next..] are still waiting
 };
 
+// A view query or HTTP request (native/requests.cpp): its JS callback, libcouchbase's handle
+// while libcouchbase may still call back, and what waits for the next delivery.
+struct Request {
+  enum class Kind : uint8_t { View, Http };
+  Kind kind = Kind::View;
+  Napi::FunctionReference callback;
+  lcb_VIEW_HANDLE *view = nullptr;  // null once the view's final callback has run
+  lcb_HTTP_HANDLE *http = nullptr;  // null once the response's callback has run
+  // View rows since the last delivery, as the start of a JSON array: "[row,row" (empty: none).
+  std::string rows;
+  bool ended = false;
+  bool pending = false;  // listed for the next delivery
+  int32_t rc = 0;
+  uint16_t http_status = 0;
+  // View: the response without its rows when it was complete, else the error body received.
+  // HTTP: the response body.
+  std::string body;
+  std::string error_code;  // view: the server's first error, as libcouchbase read it
+  std::string error_message;
+};
+
 // Default bound on commands handed to libcouchbase per connection (bench/native-throughput.ts).
 constexpr uint32_t kDefaultMaxInflight = 512;
 
@@ -107,6 +129,16 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Called by the addon's env cleanup hook: tear down without calling into JS.
   void shutdown_for_env_teardown();
 
+  // --- view queries and HTTP requests (native/requests.cpp, native/ops/view.cpp, http.cpp) ---
+  // The request `id` if it is still live (not canceled, connection not closing), else null.
+  Request *live_request(uint32_t id);
+  // Lists the request for the next delivery (one JS call per loop iteration per request).
+  void request_progress(uint32_t id, Request &req);
+  // Ends the request with `rc` and no response (a refusal, a failed start).
+  void end_request(uint32_t id, Request &req, int32_t rc);
+  // RequestHandle.cancel(): no callback after it; libcouchbase's request is stopped.
+  void cancel_request(uint32_t id);
+
  private:
   enum class State { Created, Connecting, Connected, Failed, Closing, Closed };
 
@@ -116,6 +148,17 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value server_nodes(const Napi::CallbackInfo &info);
   Napi::Value close(const Napi::CallbackInfo &info);
   Napi::Value stats(const Napi::CallbackInfo &info);
+  Napi::Value view_query(const Napi::CallbackInfo &info);  // native/ops/view.cpp
+  Napi::Value http(const Napi::CallbackInfo &info);        // native/ops/http.cpp
+
+  // Why nothing can be scheduled now (closed, not connected), or LCB_SUCCESS.
+  lcb_STATUS refusal() const;
+  // A new request with its JS callback, and the handle JS gets for it.
+  std::pair<uint32_t, Request *> add_request(Request::Kind kind, const Napi::Function &callback);
+  Napi::Value request_handle(Napi::Env env, uint32_t id);
+  void deliver_requests(Napi::Env env);
+  // close(): stops every request and ends it with `rc`.
+  void fail_requests(int32_t rc);
 
   bool accepting_responses() const;
   void track(uint32_t seq);
@@ -123,6 +166,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   void schedule_delivery();
   void deliver_events();  // connect result, then every buffered response in one call
   void call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args);
+  void call_js(napi_value fn, std::initializer_list<napi_value> args);
   void request_flush();
   // Hands queued commands to libcouchbase while there is room (prepare phase; native/batch.cpp).
   void drain_queue();
@@ -191,6 +235,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   std::deque<std::unique_ptr<QueuedBatch>> queue_;
   size_t queued_ = 0;           // commands waiting in queue_
   uint32_t inflight_high_ = 0;  // the most ever in flight at once (stats)
+  // View queries and HTTP requests by id (the cookie given to libcouchbase), and the ids with
+  // something to deliver, in the order it came.
+  std::unordered_map<uint32_t, std::unique_ptr<Request>> requests_;
+  std::vector<uint32_t> pending_requests_;
+  uint32_t next_request_id_ = 1;
   // Multi-response commands (stats, observe): the last response not yet handed over.
   struct Held {
     Response r;

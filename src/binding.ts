@@ -161,6 +161,61 @@ export interface NativeRequestHandle {
   cancel(): void;
 }
 
+/** A view query (`NativeConnection.viewQuery`). */
+export interface NativeViewSpec {
+  /** Design document name, without `_design/` (e.g. `beer`, `dev_beer`). */
+  design: string;
+  view: string;
+  /**
+   * The encoded query string without `?` (e.g. `stale=false&limit=10`), used as given: the
+   * caller encodes it. libcouchbase refuses one longer than 2048 bytes (rc 304 `VALUE_TOO_LARGE`): put long
+   * `keys` in `body`.
+   */
+  options?: string;
+  /** A POST body such as `{"keys":[...]}`; without it the query is a GET. */
+  body?: string;
+  /** Timeout of the whole query in microseconds (default: libcouchbase's views timeout, 75 s). */
+  timeoutUs?: number;
+}
+
+/** How a view query ended: given with its last delivery. */
+export interface NativeViewEnd {
+  /** lcb status: 0 only when the whole response was read (e.g. 701 view not found, 1053 HTTP error, 202 canceled by close). */
+  rc: number;
+  /** The HTTP status, 0 when there was no response. */
+  httpStatus: number;
+  /**
+   * A complete response without its rows (`{"total_rows":N,"rows":[]...}` with `errors` and
+   * `debug_info` when the server sent them); otherwise the server's error body as received
+   * (`{"error":"not_found","reason":...}`), or ''.
+   */
+  meta: string;
+  /** The server's first error, as libcouchbase read it (`not_found`, `query_parse_error`, ...). */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** An HTTP request for design documents (`NativeConnection.http`). */
+export interface NativeHttpSpec {
+  /** `view`: a views node of the cluster map, path relative to the bucket (`_design/<name>`); `management`: the REST port (`/pools/default/buckets/<b>/ddocs`). */
+  type: 'view' | 'management';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: string;
+  contentType?: string;
+  /** Timeout in microseconds (default: libcouchbase's HTTP timeout, 75 s). */
+  timeoutUs?: number;
+}
+
+/** A view query or HTTP request in flight. */
+export interface NativeRequest {
+  /**
+   * Stops the request: no callback runs after this call (not even one already due), and
+   * libcouchbase's request and its socket are released. Does nothing once the request has ended.
+   */
+  cancel(): void;
+}
+
 export interface NativeConnection {
   /** Bootstraps; `done` runs once with rc 0 or the failure's lcb status and a description. */
   connect(done: (rc: number, detail: string) => void): void;
@@ -193,7 +248,25 @@ export interface NativeConnection {
   /** The KV nodes of the current configuration as "host:port". */
   serverNodes(): string[];
   /**
-   * Fails every outstanding and queued command with LCB_ERR_REQUEST_CANCELED (their responses are still delivered), releases the
+   * Runs a view query through libcouchbase's view API. `onRows` gets the rows received since its
+   * previous call as the text of a JSON array (`[{"id":..,"key":..,"value":..},...]`, each row as
+   * the server sent it; `[]` when none) at most once per loop iteration, never from inside
+   * libcouchbase; the last call also has `end`. Every query gets exactly one call with `end`
+   * unless it is canceled first: a query refused before it starts (not connected, closed,
+   * memcached://: no views) gets it asynchronously with rc and no rows. The strings belong to JS;
+   * the connection keeps `onRows` until that last call (or `cancel`). Malformed specs throw
+   * TypeError.
+   */
+  viewQuery(spec: NativeViewSpec, onRows: (rows: string, end: NativeViewEnd | undefined) => void): NativeRequest;
+  /**
+   * An HTTP request through libcouchbase (design documents). `done` runs once, asynchronously,
+   * with the lcb status (0 for any HTTP answer, also 4xx), the HTTP status (0 without an answer)
+   * and the body, unless the request is canceled first. Malformed specs throw TypeError.
+   */
+  http(spec: NativeHttpSpec, done: (rc: number, httpStatus: number, body: string) => void): NativeRequest;
+  /**
+   * Fails every outstanding and queued command with LCB_ERR_REQUEST_CANCELED (their responses are still delivered), and
+   * every view query and HTTP request not yet ended likewise (their last callback has rc 202), releases the
    * instance and every handle; `done` runs once when nothing keeps the loop alive anymore.
    */
   close(done: () => void): void;

@@ -60,5 +60,6 @@ void install_touch(lcb_INSTANCE *instance);
 void install_unlock(lcb_INSTANCE *instance);
 void install_observe(lcb_INSTANCE *instance);
 void install_stats(lcb_INSTANCE *instance);
+void install_http(lcb_INSTANCE *instance);
 }  // namespace ops
 }  // namespace cbrx
