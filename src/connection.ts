@@ -22,8 +22,15 @@ import { append, appendMulti, store, storeMulti } from './kv/store.js';
 import { touch, touchMulti } from './kv/touch.js';
 import { CallSite, type Op } from './op.js';
 import { readFormat } from './options.js';
-import type { MultiResult, ObserveResult, OperationResult, Result, StatsResult, ValueResult } from './results.js';
+import type { HttpResult, MultiResult, ObserveResult, OperationResult, Result, StatsResult, ValueResult } from './results.js';
 import { FMT_JSON, resolveTranscoder, type Transcoder, type TranscoderLike } from './transcoder.js';
+import {
+  designCreate, designDelete, designGet, designPublish,
+  type DesignCreateOptions, type DesignDeleteOptions, type DesignDocument, type DesignGetOptions, type DesignPublishOptions,
+} from './views/design.js';
+import type { ViewRow } from './views/rows.js';
+import { runQuery, type QueryOptions } from './views/run-query.js';
+import type { View } from './views/view.js';
 
 export type { ConnectOptions } from './bootstrap.js';
 export type {
@@ -242,6 +249,42 @@ export class Couchbase {
   /** Server statistics (the seed's `stats`): `result[statName][server] = value`. */
   stats(name = ''): Op<StatsResult> {
     return stats(this.#core, CallSite.of(this.stats), name);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  /**
+   * Queries a view (the seed's `query`): a {@link View} of its rows, both an Observable and an
+   * AsyncIterable, fetched a page at a time. Nothing is sent until it is subscribed to or iterated.
+   *
+   * ```ts
+   * for await (const row of cb.query('beer', 'brewery_beers', { limit: 5, includeDocs: true })) {
+   *   console.log(row.key, row.docid, row.doc?.value);
+   * }
+   * ```
+   */
+  query<T = ViewRow>(design: string, view: string, options?: QueryOptions<T>): View<T> {
+    return runQuery(this.#core, this, CallSite.of(this.query), design, view, options);
+  }
+
+  /** Creates (or replaces) a design document, as a development one (`dev_`) by default. */
+  designCreate(name: string, design: DesignDocument | string, options?: DesignCreateOptions): Op<HttpResult> {
+    return designCreate(this.#core, CallSite.of(this.designCreate), name, design, options);
+  }
+
+  /** Reads a design document (the development one by default). */
+  designGet(name: string, options?: DesignGetOptions): Op<HttpResult> {
+    return designGet(this.#core, CallSite.of(this.designGet), name, options);
+  }
+
+  /** Publishes the development design document `dev_<name>` as the production `<name>` (and removes the development one). */
+  designPublish(name: string, options?: DesignPublishOptions): Op<HttpResult> {
+    return designPublish(this.#core, CallSite.of(this.designPublish), name, options);
+  }
+
+  /** Deletes a design document (the development one by default). */
+  designDelete(name: string, options?: DesignDeleteOptions): Op<HttpResult> {
+    return designDelete(this.#core, CallSite.of(this.designDelete), name, options);
   }
 
   // ---------------------------------------------------------------- multi forms

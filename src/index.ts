@@ -15,6 +15,15 @@ export {
   type TouchOptions, type LockOptions, type ReplicaOptions, type EndureOptions,
 } from './connection.js';
 export { Op, setCallSiteFrames } from './op.js';
+export { View } from './views/view.js';
+export { ViewRow } from './views/rows.js';
+export { Query, STRING_RANGE_END, type QueryParams, type Stale } from './views/query.js';
+export type { QueryOptions } from './views/run-query.js';
+export type { RowProcessor } from './views/row-processor.js';
+export type { RawRow } from './views/transport.js';
+export type {
+  DesignCreateOptions, DesignDeleteOptions, DesignDocument, DesignGetOptions, DesignPublishOptions,
+} from './views/design.js';
 export { MAX_OUTSTANDING } from './batcher.js';
 export {
   Result, ValueResult, OperationResult, ObserveResult, ObserveStatus, HttpResult, MultiResult,

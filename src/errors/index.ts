@@ -163,6 +163,10 @@ export class NetworkError extends CouchbaseError {
 /** An HTTP (views / design documents) request failed. */
 export class HttpError extends CouchbaseError {
   static override readonly defaultRc: number = LcbStatus.LCB_ERR_HTTP;
+  /** The HTTP status of the response (0 when none arrived). */
+  httpStatus = 0;
+  /** The server's own error and reason, e.g. `not_found: missing_named_view`. */
+  reason: string | undefined;
 }
 /** Durability requirements (persistTo/replicateTo) cannot be or were not met. */
 export class DurabilityError extends CouchbaseError {

@@ -6,7 +6,8 @@
  * delivered in one call, as the real addon does.
  */
 import type {
-  NativeAddon, NativeBatch, NativeConnection, NativeConnectionOptions, NativeResponses,
+  NativeAddon, NativeBatch, NativeConnection, NativeConnectionOptions, NativeHttpSpec, NativeRequestHandle, NativeResponses,
+  NativeViewEnd, NativeViewSpec,
 } from '../../src/binding.js';
 import { NativeOp } from '../../src/binding.js';
 
@@ -188,6 +189,23 @@ export class FakeConnection implements NativeConnection {
 
   serverNodes(): string[] {
     return this.#cluster.nodeNames();
+  }
+
+  /** The fake cluster has no views service: the request ends at once, as libcouchbase ends one it cannot route. */
+  viewQuery(_spec: NativeViewSpec, onRows: (rowsJson: string, end?: NativeViewEnd) => void): NativeRequestHandle {
+    let cancelled = false;
+    setImmediate(() => {
+      if (!cancelled) onRows('[]', { rc: RC.UNSUPPORTED, httpStatus: 0, meta: '' });
+    });
+    return { cancel: () => { cancelled = true; } };
+  }
+
+  http(_spec: NativeHttpSpec, done: (rc: number, httpStatus: number, body: string) => void): NativeRequestHandle {
+    let cancelled = false;
+    setImmediate(() => {
+      if (!cancelled) done(RC.UNSUPPORTED, 0, '');
+    });
+    return { cancel: () => { cancelled = true; } };
   }
 
   close(done: () => void): void {

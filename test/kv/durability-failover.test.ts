@@ -86,7 +86,7 @@ test('single-key forms and items: the failure is the key\'s own, the result and 
     for (const e of failed) {
       t.true(keys.includes(String(e.key)));
       const r = e.result as OperationResult;
-      t.is(r.key, e.key);
+      t.is(r.key, String(e.key));
       t.false(r.success);
       t.is(r.rc, e.rc);
       t.not(r.cas, 0n);

@@ -1,0 +1,152 @@
+/**
+ * Paging a view under the hood, so that a slow consumer never makes the client hold more than a
+ * page: each request asks for one row more than it hands out, and the next page starts at that
+ * extra row (`startkey` = its key, `startkey_docid` = its id; a reduce row's group key alone), so
+ * nothing repeats or drops where many rows share a key. The user's `skip` applies to the first
+ * page only and the user's `limit` counts across pages; `stale=false` goes on the first page
+ * only (later pages read the index as it is); a `keys` query pages by slices of the key list.
+ * A raw query string is sent as given, in one request.
+ * @internal
+ * @module
+ */
+import { Observable, map } from 'rxjs';
+import type { ConnectionCore } from '../core/core.js';
+import { encodeParams, keyJson, type ParsedQuery } from './query.js';
+import { viewRequest, type RawRow, type ViewMeta } from './transport.js';
+
+/** What to page over. */
+export interface PagerSpec {
+  where: string;
+  design: string;
+  view: string;
+  /** Parsed parameters, or a raw query string used as given. */
+  query: ParsedQuery | string;
+  pageSize: number;
+  timeoutUs?: number;
+}
+
+export class ViewPager {
+  #core: ConnectionCore;
+  #spec: PagerSpec;
+  #first = true;
+  #done = false;
+  /** Rows handed out so far (toward the user's limit). */
+  #delivered = 0;
+  /** The row the next page starts at. */
+  #resume: RawRow | undefined;
+  /** `keys` mode: the next slice's start, and rows still to skip client-side. */
+  #keyOffset = 0;
+  #skipLeft = 0;
+  readonly meta: ViewMeta = { errors: [] };
+
+  constructor(core: ConnectionCore, spec: PagerSpec) {
+    this.#core = core;
+    this.#spec = spec;
+    if (typeof spec.query !== 'string') this.#skipLeft = spec.query.keys ? spec.query.skip : 0;
+  }
+
+  /** True once every page has been handed out. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The next page's rows (possibly empty), or null when there are no more. */
+  nextPage(): Observable<RawRow[] | null> {
+    return new Observable<RawRow[] | null>((subscriber) => {
+      if (this.#done) {
+        subscriber.next(null);
+        return subscriber.complete();
+      }
+      const q = this.#spec.query;
+      if (typeof q === 'string') return this.#send(q, undefined).pipe(map((rows) => this.#last(rows))).subscribe(subscriber);
+      if (q.keys) return this.#keysPage(q).subscribe(subscriber);
+      return this.#rangePage(q).subscribe(subscriber);
+    });
+  }
+
+  #send(query: string, body: string | undefined): Observable<RawRow[]> {
+    const s = this.#spec;
+    return viewRequest(this.#core, s.where, { design: s.design, view: s.view, options: query, body, timeoutUs: s.timeoutUs }).pipe(
+      map(({ rows, meta }) => {
+        this.meta.totalRows ??= meta.totalRows;
+        this.meta.errors.push(...meta.errors);
+        if (meta.debugInfo !== undefined) this.meta.debugInfo = meta.debugInfo;
+        return rows;
+      }),
+    );
+  }
+
+  #last(rows: RawRow[]): RawRow[] {
+    this.#done = true;
+    this.#delivered += rows.length;
+    return rows;
+  }
+
+  /** Rows still allowed by the user's limit. */
+  #remaining(q: ParsedQuery): number {
+    return q.limit === undefined ? Infinity : q.limit - this.#delivered;
+  }
+
+  #rangePage(q: ParsedQuery): Observable<RawRow[]> {
+    const remaining = this.#remaining(q);
+    const want = Math.min(this.#spec.pageSize, remaining);
+    const page: ParsedQuery = { ...q, limit: want < remaining ? want + 1 : want };
+    if (!this.#first) {
+      page.skip = 0;
+      page.stale = 'ok';
+      const r = this.#resume!;
+      page.startkey = this.#resumeKey(q, r);
+      page.startkeyDocid = r.id;
+    }
+    this.#first = false;
+    const { query } = encodeParams(page);
+    return this.#send(query, undefined).pipe(map((rows) => {
+      if (rows.length > want) {
+        this.#resume = rows[want];
+        rows.length = want;
+      } else {
+        this.#done = true;
+      }
+      this.#delivered += rows.length;
+      if (this.#remaining(q) <= 0) this.#done = true;
+      return rows;
+    }));
+  }
+
+  /**
+   * Where the next page starts. A reduce row grouped at a level is a key prefix: going down
+   * (descending), rows under that prefix sort after it, so the page starts past all of them.
+   */
+  #resumeKey(q: ParsedQuery, r: RawRow): string {
+    if (r.id === undefined && q.descending && q.groupLevel !== undefined && Array.isArray(r.key)) {
+      return keyJson(this.#spec.where, 'startkey', [...r.key, {}]);
+    }
+    return keyJson(this.#spec.where, 'startkey', r.key);
+  }
+
+  #keysPage(q: ParsedQuery): Observable<RawRow[]> {
+    const keys = q.keys!;
+    const slice = keys.slice(this.#keyOffset, this.#keyOffset + this.#spec.pageSize);
+    this.#keyOffset += slice.length;
+    const page: ParsedQuery = { ...q, keys: slice, skip: 0, limit: undefined };
+    if (!this.#first) page.stale = 'ok';
+    this.#first = false;
+    const { query, body } = encodeParams(page);
+    return this.#send(query, body).pipe(map((rows) => {
+      let out = rows;
+      if (this.#skipLeft > 0) {
+        const n = Math.min(this.#skipLeft, out.length);
+        this.#skipLeft -= n;
+        out = out.slice(n);
+      }
+      const remaining = this.#remaining(q);
+      if (out.length >= remaining) {
+        out = out.slice(0, remaining);
+        this.#done = true;
+      }
+      if (this.#keyOffset >= keys.length) this.#done = true;
+      this.#delivered += out.length;
+      return out;
+    }));
+  }
+}
