@@ -18,7 +18,7 @@ import { DEFAULT_BACKOFF, type Backoff, type EndureTarget, type PollSpec } from 
 const BACKOFF_OPTS = ['initial', 'factor', 'max'];
 
 /** Reads the backoff of endure options: `backoff`, or the seed's fixed `interval` as its initial delay. */
-function readBackoff(where: string, o: Partial<EndureOptions>): Backoff {
+export function readBackoff(where: string, o: Partial<EndureOptions>): Backoff {
   const b = checkOptions<Backoff>(`${where} backoff`, o.backoff, BACKOFF_OPTS);
   const initial = readSeconds(where, 'interval', o.interval, readSeconds(where, 'backoff.initial', b.initial, DEFAULT_BACKOFF.initial));
   const factor = b.factor ?? DEFAULT_BACKOFF.factor;

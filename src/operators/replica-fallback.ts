@@ -1,0 +1,161 @@
+/**
+ * replicaFallback: a get that failed because its node could not answer is read from replicas.
+ * @module
+ */
+import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
+import type { Cancellable } from '../batcher.js';
+import type { Couchbase } from '../connection.js';
+import { checkMemcachedSupport } from '../core/memcached.js';
+import { asCouchbaseError } from '../core/core.js';
+import { ConnectError, CouchbaseError, LcbStatus, NetworkError, TimeoutError, rcToExctype } from '../errors/index.js';
+import type { KeyOp } from '../kv/context.js';
+import { replicaOp } from '../kv/get.js';
+import { CallSite } from '../op.js';
+import { checkOptions } from '../options.js';
+import { ValueResult } from '../results.js';
+import { operatorCore, type OperatorCore } from './internal/core-port.js';
+import { readChoice } from './internal/options.js';
+import { runKeyOp } from './internal/run-key.js';
+
+/** Options of {@link replicaFallback}. */
+export interface ReplicaFallbackOptions {
+  /**
+   * `'first'`: the first replica to answer stands in for the failed get; `'all'`: every
+   * replica's answer is emitted, failed ones included (`success` false, `rc` set). Default `'first'`.
+   */
+  mode?: 'first' | 'all';
+}
+
+/** A result of {@link replicaFallback}: read from a replica when `replica` is true. */
+export type MaybeReplica<T = unknown> = ValueResult<T> & { replica?: true };
+
+const FALLBACK_OPTS = ['mode'];
+
+/**
+ * Whether a get that failed with `rc` should be read from a replica: the node did not answer
+ * in time, could not be reached, or is not the key's node any more. A missing key is an answer.
+ */
+export function needsReplica(rc: number): boolean {
+  const cls = rcToExctype(rc);
+  return cls === TimeoutError || cls === NetworkError || cls === ConnectError || rc === LcbStatus.LCB_ERR_NO_MATCHING_SERVER;
+}
+
+/**
+ * Reads from replicas instead, when a get fails because its node could not answer.
+ *
+ * <span class="informal">A get with a plan B: a timeout, a network error or a node that is
+ * down sends a replica read; a missing key does not.</span>
+ *
+ * ```
+ * get:      --#                    TimeoutError for key k
+ * replica:  --r                    a replica answers 2 ms after it is asked
+ *           replicaFallback(cb)
+ * output:   ----(R|)               R.replica === true
+ *           replicaFallback(cb, { mode: 'all' })
+ * output:   ----R-(S|)             one result per replica, failed ones included
+ *
+ * get:      --#                    NotFoundError
+ *           replicaFallback(cb)
+ * output:   --#                    passed on as it is
+ * ```
+ *
+ * The source is a get (`cb.get(k)`) or a stream of them (`getEach(cb, { quiet: true })`,
+ * whose failed results are read from replicas while the rest pass through). An error
+ * notification of that kind ends the source, so the replica reads for its key are the last
+ * emissions. With `'first'`, the replica's own failure is an error on the error path and a
+ * failed result on the result path; `'all'` never hides one. Unsubscribing drops the reads
+ * in flight.
+ *
+ * ## Example
+ * ```ts
+ * import { replicaFallback } from 'couchbase-rx/operators';
+ * const r = await lastValueFrom(cb.get('beer:1').pipe(replicaFallback(cb)));
+ * if (r.replica) console.log('read from a replica: may be slightly stale');
+ * ```
+ *
+ * @see {@link getEach}
+ * @param cb the connection to read replicas with
+ * @param options see {@link ReplicaFallbackOptions}
+ * @return an operator passing results through and standing replica reads in for failed gets
+ */
+export function replicaFallback<T = unknown>(cb: Couchbase, options?: ReplicaFallbackOptions): OperatorFunction<ValueResult<T>, MaybeReplica<T>> {
+  return replicaFallbackOn(operatorCore(cb), options, CallSite.of(replicaFallback)) as OperatorFunction<ValueResult<T>, MaybeReplica<T>>;
+}
+
+/** replicaFallback on a connection core (the marble tests give a fake one). @internal */
+export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOptions | undefined, site: CallSite): OperatorFunction<ValueResult, MaybeReplica> {
+  const where = 'replicaFallback';
+  const o = checkOptions<ReplicaFallbackOptions>(where, options, FALLBACK_OPTS);
+  const mode = readChoice(where, 'mode', o.mode, ['first', 'all'] as const);
+
+  return (source) => new Observable<MaybeReplica>((subscriber) => {
+    const reads = new Set<Cancellable>();
+    let sourceDone = false;
+    let closed = false;
+    const finish = (): void => {
+      if (sourceDone && reads.size === 0) subscriber.complete();
+    };
+    const fail = (error: unknown): void => subscriber.error(site.apply(asCouchbaseError(where, error)));
+
+    /** Reads `key` from replicas; `quietly`: the source emitted the failure as a result. */
+    const fallBack = (key: string, quietly: boolean): void => {
+      let handle: Cancellable | undefined;
+      let ended = false;
+      const end = (): void => {
+        ended = true;
+        if (handle) reads.delete(handle);
+        finish();
+      };
+      try {
+        const op = replicaOp(core, where, key, {});
+        handle = mode === 'first'
+          ? runKeyOp(core, where, op, (r, e) => {
+            if (e && !quietly) return fail(e);
+            subscriber.next(markReplica(r));
+            end();
+          })
+          : everyReplica(core, where, op, (r) => subscriber.next(markReplica(r)), end);
+      } catch (error) {
+        return fail(error);
+      }
+      if (!ended) reads.add(handle);
+    };
+
+    // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
+    const subscription = source.pipe(takeWhile(() => !closed)).subscribe({
+      next: (r) => {
+        if (r instanceof ValueResult && !r.success && needsReplica(r.rc)) fallBack(r.key, true);
+        else subscriber.next(r);
+      },
+      error: (error: unknown) => {
+        if (!(error instanceof CouchbaseError) || error.key === undefined || !needsReplica(error.rc)) return subscriber.error(error);
+        sourceDone = true;
+        fallBack(error.key, false);
+      },
+      complete: () => {
+        sourceDone = true;
+        finish();
+      },
+    });
+    return () => {
+      closed = true;
+      subscription.unsubscribe();
+      for (const h of reads) h.unsubscribe();
+      reads.clear();
+    };
+  });
+}
+
+function markReplica(r: ValueResult): MaybeReplica {
+  return Object.assign(r, { replica: true as const });
+}
+
+/** Reads `key` from every replica (one response each): each answer as a result, failed ones included. */
+function everyReplica(core: OperatorCore, where: string, any: KeyOp<ValueResult>, each: (r: ValueResult) => void, end: () => void): Cancellable {
+  const op: KeyOp<ValueResult> = { ...any, cmd: { ...any.cmd, aux: -2 } };
+  if (core.memcached) checkMemcachedSupport(where, [op]);
+  return core.batcher.enqueue(op.cmd, (resp) => {
+    each(core.settle(op, [resp])[0]);
+    if (resp.final) end();
+  });
+}
