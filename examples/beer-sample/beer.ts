@@ -22,10 +22,15 @@ function field(value: unknown, name: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }
 
+/** `beer/by_name` is keyed by the name, `beer/by_brewery_and_name` by [brewery id, name]. */
+function nameFromKey(key: unknown): string {
+  return String(Array.isArray(key) ? key[key.length - 1] : key);
+}
+
 export class BeerListRowProcessor implements RowProcessor<Beer> {
   async handleRows(rows: ViewRow[], connection: Pick<Couchbase, 'getMulti'>): Promise<Beer[]> {
     if (rows.length === 0) return [];
-    const beers = rows.map((r) => new Beer(r.id, String(r.key)));
+    const beers = rows.map((r) => new Beer(r.id, nameFromKey(r.key)));
     // Quiet: the index may still list a beer that has just been deleted; such a row is dropped.
     const docs = await connection.getMulti(beers.flatMap((b) => [b.id, likesKey(b.id)]), { quiet: true });
     const found = beers.filter((b) => docs.get(b.id)?.success);

@@ -15,22 +15,21 @@ export type Blockers = (id: string) => Promise<Array<{ id: string; name: string 
 
 export function deleteRoutes(app: FastifyInstance, { db, render }: Deps, kind: Kind, blockers: Blockers): void {
   const url = `/${kind.path}/delete/:id`;
-
-  /** The refusal page when something depends on the document, else undefined. */
-  async function refusal(reply: FastifyReply, item: Loaded) {
-    const blocking = await blockers(item.id);
-    return blocking.length ? render(reply.code(409), 'delete.njk', { kind, item, blocking }) : undefined;
-  }
+  // A refusal is decided before anything is sent; the reply itself is never awaited (Fastify's
+  // reply is a thenable that settles when the response has gone).
+  const refuse = (reply: FastifyReply, item: Loaded, blocking: Array<{ id: string; name: string }>) =>
+    render(reply.code(409), 'delete.njk', { kind, item, blocking });
 
   app.get<IdParams>(url, async (request, reply) => {
     const item = await load(db, kind, request.params.id);
-    return (await refusal(reply, item)) ?? render(reply, 'delete.njk', { kind, item, blocking: [] });
+    const blocking = await blockers(item.id);
+    return blocking.length ? refuse(reply, item, blocking) : render(reply, 'delete.njk', { kind, item, blocking });
   });
 
   app.post<IdParams>(url, async (request, reply) => {
     const item = await load(db, kind, request.params.id);
-    const refused = await refusal(reply, item);
-    if (refused) return refused;
+    const blocking = await blockers(item.id);
+    if (blocking.length) return refuse(reply, item, blocking);
     try {
       await db.delete(item.id);
     } catch (e) {
