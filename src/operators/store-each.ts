@@ -48,11 +48,11 @@ const STORE_EACH_OPTS = ['mode', 'concurrency', 'ordered', 'quiet', 'ttl', 'form
  *
  * ```
  * docs:     (abc)|
- * replies:  ---r                  each store answers 3 ms after it is sent
+ * replies:  ----r                 each store answers 4 ms after it is sent
  *           storeEach(cb, { concurrency: 2 })
- * results:  ---(AB)(C|)           a and b in one batch; c goes out when a slot frees
+ * results:  ----(AB)(C|)          a and b in one batch; c goes out when a slot frees
  *
- * docs:     ab|                   b exists already
+ * docs:     ab|                   b exists already; each store answers after 3 ms
  *           storeEach(cb, { mode: 'add' })
  * results:  ---A#                 the failure errors the stream...
  *           storeEach(cb, { mode: 'add', quiet: true })
