@@ -45,7 +45,7 @@ const DURABLE_OPTS = ['persistTo', 'replicateTo', 'checkRemoved', 'timeout', 'ba
  * ```
  * results:  ab|                    a is durable at the second observe round, b at the first
  *           durable(cb, { persistTo: 1, replicateTo: 1 })
- * output:   --B-----(A|)           (observe answers in 1 ms; backoff 5 ms)
+ * output:   --B----(A|)            (observe answers in 1 ms; backoff 5 ms)
  *
  * results:  a|                     the key's vBucket has one replica
  *           durable(cb, { replicateTo: 2 })
