@@ -48,9 +48,9 @@ export function needsReplica(rc: number): boolean {
  *
  * ```
  * get:      --#                    TimeoutError for key k
- * replica:  --r                    a replica answers 2 ms after it is asked
+ * replicas: --r-(s|)               one replica answers 2 ms after it is asked, another 2 ms later
  *           replicaFallback(cb)
- * output:   ----(R|)               R.replica === true
+ * output:   ----(R|)               the first answer; R.replica === true
  *           replicaFallback(cb, { mode: 'all' })
  * output:   ----R-(S|)             one result per replica, failed ones included
  *
