@@ -37,14 +37,12 @@ export function isRetryable(error: unknown): boolean {
  * <span class="informal">Operations are cold, so a retry really sends the operation again.</span>
  *
  * ```
- * source:   -#                     TemporaryFailError on the first two subscriptions, then -a|
+ * source:   -#                     TemporaryFailError on the first two subscriptions, then -(a|)
  *           retryTransient({ initialDelay: 0.01, jitter: 0 })
- * subs:     ^!
- *           -----------^!          retry 10 ms after the first failure
- *           --------------------------------^-!   then 20 ms after the second
- * output:   ----------------------------------(a|)
+ * output:   33ms (a|)              subscribed at 0, 11 and 32 ms: 10 ms, then 20 ms after each failure
  *
  * source:   -#                     NotFoundError
+ *           retryTransient()
  * output:   -#                     any other error passes at once
  * ```
  *
