@@ -156,6 +156,9 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // A new request with its JS callback, and the handle JS gets for it.
   std::pair<uint32_t, Request *> add_request(Request::Kind kind, const Napi::Function &callback);
   Napi::Value request_handle(Napi::Env env, uint32_t id);
+  // The arguments of the request's next callback (view: rows, end; HTTP: rc, status, body) into
+  // `args`; returns how many, 0 when the environment is going away.
+  size_t callback_args(Napi::Env env, Request &req, napi_value *args);
   void deliver_requests(Napi::Env env);
   // close(): stops every request and ends it with `rc`.
   void fail_requests(int32_t rc);

@@ -2,6 +2,8 @@
 // libcouchbase's callbacks (native/ops/view.cpp, native/ops/http.cpp) only append to a request
 // and list it; the check phase hands each listed request to JS in one call (deliver_requests),
 // so a view streaming thousands of rows costs one JS call per loop iteration, not one per row.
+#include <algorithm>
+
 #include "addon.h"
 #include "connection.h"
 #include "request_handle.h"
@@ -59,7 +61,18 @@ void Connection::end_request(uint32_t id, Request &req, int32_t rc) {
   req.rc = rc;
   req.view = nullptr;
   req.http = nullptr;
-  request_progress(id, req);
+  if (state_ != State::Closed) {
+    request_progress(id, req);
+    return;
+  }
+  // A closed connection has no loop handles left: the callback still runs asynchronously.
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  napi_value args[4] = {req.callback.Value(), nullptr, nullptr, nullptr};
+  const size_t n = callback_args(env, req, args + 1);
+  requests_.erase(id);
+  Napi::Value set_immediate = env.Global().Get("setImmediate");
+  if (n > 0 && set_immediate.IsFunction()) set_immediate.As<Napi::Function>().Call(n + 1, args);
 }
 
 void Connection::cancel_request(uint32_t id) {
@@ -82,6 +95,33 @@ void Connection::fail_requests(int32_t rc) {
       pending_requests_.push_back(entry.first);
     }
   }
+  // All of them are delivered together when the close completes: in the order they started.
+  std::sort(pending_requests_.begin(), pending_requests_.end());
+}
+
+size_t Connection::callback_args(Napi::Env env, Request &req, napi_value *args) {
+  if (req.kind == Request::Kind::Http) {
+    args[0] = Napi::Number::New(env, req.rc);
+    args[1] = Napi::Number::New(env, req.http_status);
+    args[2] = Napi::String::New(env, req.body);
+    return 3;
+  }
+  if (req.rows.empty()) req.rows.push_back('[');
+  req.rows.push_back(']');
+  args[0] = Napi::String::New(env, req.rows.data(), req.rows.size());
+  req.rows.clear();
+  args[1] = env.Undefined();
+  if (req.ended) {
+    Napi::Object end = Napi::Object::New(env);
+    if (end.IsEmpty()) return 0;  // the environment is going away
+    end.Set("rc", Napi::Number::New(env, req.rc));
+    end.Set("httpStatus", Napi::Number::New(env, req.http_status));
+    end.Set("meta", Napi::String::New(env, req.body));
+    if (!req.error_code.empty()) end.Set("errorCode", Napi::String::New(env, req.error_code));
+    if (!req.error_message.empty()) end.Set("errorMessage", Napi::String::New(env, req.error_message));
+    args[1] = end;
+  }
+  return 2;
 }
 
 void Connection::deliver_requests(Napi::Env env) {
@@ -90,33 +130,14 @@ void Connection::deliver_requests(Napi::Env env) {
   for (uint32_t id : ids) {
     auto it = requests_.find(id);
     if (it == requests_.end()) continue;  // canceled since it was listed
-    Napi::HandleScope scope(env);
     Request &req = *it->second;
     req.pending = false;
+    if (req.kind == Request::Kind::Http && !req.ended) continue;  // delivered once, when it has ended
+    Napi::HandleScope scope(env);
     napi_value fn = req.callback.Value();
-    napi_value a0 = nullptr, a1 = nullptr, a2 = nullptr;
-    if (req.kind == Request::Kind::View) {
-      if (req.rows.empty()) req.rows.push_back('[');
-      req.rows.push_back(']');
-      a0 = Napi::String::New(env, req.rows.data(), req.rows.size());
-      req.rows.clear();
-      a1 = env.Undefined();
-      if (req.ended) {
-        Napi::Object end = Napi::Object::New(env);
-        if (end.IsEmpty()) return;
-        end.Set("rc", Napi::Number::New(env, req.rc));
-        end.Set("httpStatus", Napi::Number::New(env, req.http_status));
-        end.Set("meta", Napi::String::New(env, req.body));
-        if (!req.error_code.empty()) end.Set("errorCode", Napi::String::New(env, req.error_code));
-        if (!req.error_message.empty()) end.Set("errorMessage", Napi::String::New(env, req.error_message));
-        a1 = end;
-      }
-    } else {
-      if (!req.ended) continue;  // an HTTP request is delivered once, when it has ended
-      a0 = Napi::Number::New(env, req.rc);
-      a1 = Napi::Number::New(env, req.http_status);
-      a2 = Napi::String::New(env, req.body);
-    }
+    napi_value args[3] = {nullptr, nullptr, nullptr};
+    const size_t n = callback_args(env, req, args);
+    if (n == 0) return;
     // An ended request leaves the connection before its callback runs, and a callback that
     // cancels its own request only drops it: nothing of `req` is used after the call.
     std::unique_ptr<Request> done;
@@ -124,10 +145,10 @@ void Connection::deliver_requests(Napi::Env env) {
       done = std::move(it->second);
       requests_.erase(it);
     }
-    if (a2 != nullptr) {
-      call_js(fn, {a0, a1, a2});
+    if (n == 3) {
+      call_js(fn, {args[0], args[1], args[2]});
     } else {
-      call_js(fn, {a0, a1});
+      call_js(fn, {args[0], args[1]});
     }
   }
 }
