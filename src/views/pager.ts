@@ -114,11 +114,12 @@ export class ViewPager {
   }
 
   /**
-   * Where the next page starts. A reduce row grouped at a level is a key prefix: going down
-   * (descending), rows under that prefix sort after it, so the page starts past all of them.
+   * Where the next page starts. A reduce row grouped at a level, whose key is that long, is a
+   * prefix of longer keys: going down (descending) those sort after it, so the page starts past
+   * all of them. (A shorter group key is a whole map key; it is its own start.)
    */
   #resumeKey(q: ParsedQuery, r: RawRow): string {
-    if (r.id === undefined && q.descending && q.groupLevel !== undefined && Array.isArray(r.key)) {
+    if (r.id === undefined && q.descending && q.groupLevel !== undefined && Array.isArray(r.key) && r.key.length >= q.groupLevel) {
       return keyJson(this.#spec.where, 'startkey', [...r.key, {}]);
     }
     return keyJson(this.#spec.where, 'startkey', r.key);
