@@ -91,7 +91,7 @@ test('failed results pass through untouched and are not observed; a non-result i
     const fake = core(() => ts.now(), cold, { a: 0 });
     const failed = new OperationResult('f', LcbStatus.LCB_ERR_DOCUMENT_EXISTS);
     expectObservable(cold('fa|', { f: failed, a: r('a') }).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('f-(a|)', { f: failed, a: r('a') });
-    expectObservable(cold('x', { x: 'key' }).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('#', undefined,
+    expectObservable((cold('x', { x: 'key' }) as Observable<unknown> as Observable<never>).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('#', undefined,
       new ArgumentError('durable: expected mutation results (Result objects)'));
     ts.flush();
     t.deepEqual(fake.rounds.map((x) => x.keys), [['a']]);
@@ -103,8 +103,8 @@ test('empty, never, and a source error passing at once', (t) => {
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, {});
     const boom = new Error('upstream');
-    expectObservable(cold('|').pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('|');
-    expectObservable(cold('-').pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('-');
+    expectObservable((cold('|') as Observable<never>).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('|');
+    expectObservable((cold('-') as Observable<never>).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('-');
     expectObservable(cold('a#', { a: r('a') }, boom).pipe(durable(fake, { persistTo: 1 })) as Observable<unknown>).toBe('-#', undefined, boom);
     ts.flush();
     t.deepEqual(fake.rounds.map((x) => x.at), [0]);

@@ -31,7 +31,7 @@ test("'first': a get that timed out is read from the first replica to answer, ma
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '--r');
-    expectObservable(cold('--#', undefined, timeout('k')).pipe(fallback(fake)) as Observable<unknown>)
+    expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>)
       .toBe('----(R|)', { R: replica(fake.valueResult('k', 'R', 5n)) });
     ts.flush();
     t.deepEqual(fake.batches, [[{ at: 2, op: NativeOp.GetReplica, key: 'k', aux: -1 }]]);
@@ -43,7 +43,7 @@ test("'all': every replica's answer, a failed one included", (t) => {
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '--r-(t|)');
     const timedOut = replica(new ValueResult('k', LcbStatus.LCB_ERR_TIMEOUT));
-    expectObservable(cold('--#', undefined, timeout('k')).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>)
+    expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>)
       .toBe('----R-(S|)', { R: replica(fake.valueResult('k', 'R', 5n)), S: timedOut });
     ts.flush();
     t.deepEqual(fake.batches, [[{ at: 2, op: NativeOp.GetReplica, key: 'k', aux: -2 }]]);
@@ -59,10 +59,10 @@ test('network and node-down errors fall back too; a missing key, a locked key an
     const moved = new TemporaryFailError('no matching server', { key: 'k', rc: LcbStatus.LCB_ERR_NO_MATCHING_SERVER });
     const missing = new NotFoundError('not found', { key: 'k' });
     const locked = new TemporaryFailError('locked', { key: 'k', rc: LcbStatus.LCB_ERR_DOCUMENT_LOCKED });
-    expectObservable(cold('#', undefined, refused).pipe(fallback(fake)) as Observable<unknown>).toBe('-(R|)', { R });
-    expectObservable(cold('#', undefined, moved).pipe(fallback(fake)) as Observable<unknown>).toBe('-(R|)', { R });
-    expectObservable(cold('--#', undefined, missing).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined, missing);
-    expectObservable(cold('--#', undefined, locked).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined, locked);
+    expectObservable((cold('#', undefined, refused) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('-(R|)', { R });
+    expectObservable((cold('#', undefined, moved) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('-(R|)', { R });
+    expectObservable((cold('--#', undefined, missing) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined, missing);
+    expectObservable((cold('--#', undefined, locked) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined, locked);
   });
 });
 
@@ -70,7 +70,7 @@ test("'first' on the error path: the replica's own failure is the error", (t) =>
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '-n');
-    expectObservable(cold('-#', undefined, timeout('k')).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined,
+    expectObservable((cold('-#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('--#', undefined,
       new NotFoundError('<Key="k", RC=0x12D[LCB_ERR_DOCUMENT_NOT_FOUND: Document is not found]>', { key: 'k' }));
   });
 });
@@ -95,8 +95,8 @@ test('empty, never, and values of a healthy get pass through untouched', (t) => 
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '-r');
     const a = fake.valueResult('a', 'A');
-    expectObservable(cold('|').pipe(fallback(fake)) as Observable<unknown>).toBe('|');
-    expectObservable(cold('-').pipe(fallback(fake)) as Observable<unknown>).toBe('-');
+    expectObservable((cold('|') as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('|');
+    expectObservable((cold('-') as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('-');
     expectObservable(cold('-(a|)', { a }).pipe(fallback(fake)) as Observable<unknown>).toBe('-(a|)', { a });
     ts.flush();
     t.deepEqual(fake.batches, []);
@@ -107,7 +107,7 @@ test('early unsubscribe drops the replica read in flight; nothing is emitted aft
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '----r');
-    expectObservable(cold('-#', undefined, timeout('k')).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>, '^--!').toBe('');
+    expectObservable((cold('-#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>, '^--!').toBe('');
     ts.flush();
     t.is(fake.inflight, 0);
     t.is(fake.cancelled, 1);
@@ -132,7 +132,7 @@ test('options are checked when made; on memcached:// the replica read is NotSupp
   t.throws(() => fallback(fake, { mode: 'any' as never }), { instanceOf: ArgumentError, message: /'mode' must be 'first' or 'all'/ });
   fake.memcached = true;
   ts.run(({ cold, expectObservable }) => {
-    expectObservable(cold('#', undefined, timeout('k')).pipe(fallback(fake)) as Observable<unknown>).toBe('#', undefined,
+    expectObservable((cold('#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake)) as Observable<unknown>).toBe('#', undefined,
       new NotSupportedError('replicaFallback: replica reads are not supported on a memcached:// connection', { key: 'k' }));
   });
 });

@@ -20,7 +20,7 @@ const doc = (k: string): StoreInput => [k, { k }];
 /** Stores answer after `latency`; keys in `exists` fail with LCB_ERR_DOCUMENT_EXISTS. Observe: durable from round `durableAt`. */
 function core(now: () => number, cold: Cold, latency: string, exists: string[] = [], durableAt = 0): FakeCore & { rounds: Array<{ at: number; keys: string[] }> } {
   const rounds: Array<{ at: number; keys: string[] }> = [];
-  const fake = new FakeCore(now, (key) =>
+  const fake: FakeCore = new FakeCore(now, (key) =>
     cold(latency, { r: exists.includes(key) ? fake.failure(LcbStatus.LCB_ERR_DOCUMENT_EXISTS) : fake.stored(7n) }) as Observable<Response>,
   (keys) => {
     const round = rounds.length;
@@ -129,9 +129,9 @@ test('empty and never; a malformed input is an ArgumentError', (t) => {
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
     const fake = core(() => ts.now(), cold, '-r');
-    expectObservable(cold('|').pipe(storeEach(fake)) as Observable<unknown>).toBe('|');
-    expectObservable(cold('-').pipe(storeEach(fake)) as Observable<unknown>).toBe('-');
-    expectObservable(cold('x|', { x: ['only a key'] }).pipe(storeEach(fake)) as Observable<unknown>).toBe('#', undefined,
+    expectObservable((cold('|') as Observable<never>).pipe(storeEach(fake)) as Observable<unknown>).toBe('|');
+    expectObservable((cold('-') as Observable<never>).pipe(storeEach(fake)) as Observable<unknown>).toBe('-');
+    expectObservable((cold('x|', { x: ['only a key'] }) as Observable<unknown> as Observable<never>).pipe(storeEach(fake)) as Observable<unknown>).toBe('#', undefined,
       new ArgumentError('storeEach: expected [key, value] pairs or Items'));
   });
 });

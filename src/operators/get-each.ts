@@ -9,7 +9,7 @@ import type { GetOptions } from '../kv/context.js';
 import { CallSite } from '../op.js';
 import { checkOptions, readBool, readTtl } from '../options.js';
 import type { ValueResult } from '../results.js';
-import { bulkOperator } from './internal/bulk-operator.js';
+import { bulkOperator, type BulkRun } from './internal/bulk-operator.js';
 import { operatorCore, type OperatorCore } from './internal/core-port.js';
 import { readConcurrency } from './internal/options.js';
 import { runKeyOp } from './internal/run-key.js';
@@ -77,18 +77,40 @@ export function getEach<T = unknown>(cb: Couchbase, options?: GetEachOptions): O
   return getEachOn(operatorCore(cb), options, CallSite.of(getEach)) as OperatorFunction<string, ValueResult<T>>;
 }
 
+/** The validated options of a getEach. @internal */
+export interface GetEachSpec {
+  concurrency: number;
+  ordered: boolean;
+  /** undefined: a missing key follows the connection's quiet, other failures are errors. */
+  quiet: boolean | undefined;
+  get: GetOptions;
+}
+
+/** Validates getEach options (shared with the IxJS version). @internal */
+export function readGetEach(where: string, options: GetEachOptions | undefined): GetEachSpec {
+  const o = checkOptions<GetEachOptions>(where, options, GET_EACH_OPTS);
+  const quiet = o.quiet === undefined ? undefined : readBool(where, 'quiet', o.quiet, false);
+  return {
+    concurrency: readConcurrency(where, o.concurrency),
+    ordered: readBool(where, 'ordered', o.ordered, false),
+    quiet,
+    get: {
+      quiet, ttl: o.ttl === undefined ? undefined : readTtl(where, o.ttl),
+      replica: readBool(where, 'replica', o.replica, false), noFormat: readBool(where, 'noFormat', o.noFormat, false),
+    },
+  };
+}
+
+/** How one key starts (shared with the IxJS version). @internal */
+export function getRun(core: OperatorCore, where: string, spec: GetEachSpec): BulkRun<string, ValueResult> {
+  return {
+    start: (key, done) => runKeyOp(core, where, getOp(core, where, key, spec.get), (r, e) => done(r, spec.quiet ? undefined : e)),
+  };
+}
+
 /** getEach on a connection core (the marble tests give a fake one). @internal */
 export function getEachOn(core: OperatorCore, options: GetEachOptions | undefined, site: CallSite): OperatorFunction<string, ValueResult> {
   const where = 'getEach';
-  const o = checkOptions<GetEachOptions>(where, options, GET_EACH_OPTS);
-  const concurrency = readConcurrency(where, o.concurrency);
-  const ordered = readBool(where, 'ordered', o.ordered, false);
-  const quiet = o.quiet === undefined ? undefined : readBool(where, 'quiet', o.quiet, false);
-  const get: GetOptions = {
-    quiet, ttl: o.ttl === undefined ? undefined : readTtl(where, o.ttl),
-    replica: readBool(where, 'replica', o.replica, false), noFormat: readBool(where, 'noFormat', o.noFormat, false),
-  };
-  return bulkOperator<string, ValueResult>({ concurrency, ordered, site }, () => ({
-    start: (key, done) => runKeyOp(core, where, getOp(core, where, key, get), (r, e) => done(r, quiet ? undefined : e)),
-  }));
+  const spec = readGetEach(where, options);
+  return bulkOperator<string, ValueResult>({ ...spec, site }, () => getRun(core, where, spec));
 }
