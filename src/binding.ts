@@ -120,47 +120,6 @@ export interface NativeStats {
   bound: number;
 }
 
-/** One view query (`viewQuery`): the design document and view, the encoded query string, the POST body if any. */
-export interface NativeViewSpec {
-  /** Design document name as on the server (with `dev_` for development ones). */
-  design: string;
-  view: string;
-  /** The encoded query string, used as given. */
-  options?: string;
-  /** A POST body (e.g. `{"keys":[...]}`); the request is a GET without one. */
-  body?: string;
-  /** Timeout in microseconds (libcouchbase's views timeout when absent). */
-  timeoutUs?: number;
-}
-
-/** The end of a view query, delivered with its last rows. */
-export interface NativeViewEnd {
-  /** libcouchbase status; 0 only when the whole response was read. */
-  rc: number;
-  httpStatus: number;
-  /** The response without its rows (total_rows, errors, debug_info) as JSON text, or the error body. */
-  meta: string;
-  /** The server's first error and reason, when libcouchbase read one. */
-  errorCode?: string;
-  errorMessage?: string;
-}
-
-/** One HTTP request (`http`): design documents on the views port ('view') or the REST port ('management'). */
-export interface NativeHttpSpec {
-  type: 'view' | 'management';
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** For 'view', relative to the bucket (`_design/dev_beer`); for 'management', absolute. */
-  path: string;
-  body?: string;
-  contentType?: string;
-  timeoutUs?: number;
-}
-
-/** A request in flight; `cancel()` stops it: no callback after it, its socket released. */
-export interface NativeRequestHandle {
-  cancel(): void;
-}
-
 /** A view query (`NativeConnection.viewQuery`). */
 export interface NativeViewSpec {
   /** Design document name, without `_design/` (e.g. `beer`, `dev_beer`). */
@@ -233,14 +192,6 @@ export interface NativeConnection {
    * counts as passed), and a scheduled one gets what is left of its timeout. No per-command timers.
    */
   submit(batch: NativeBatch): Int32Array;
-  /**
-   * Starts a view query through libcouchbase's view API. `onRows` runs at most once per loop
-   * iteration with the rows that arrived (the JSON text of an array of the server's rows) and,
-   * on the last call, the end. Returns a handle whose cancel() stops the request.
-   */
-  viewQuery(spec: NativeViewSpec, onRows: (rowsJson: string, end?: NativeViewEnd) => void): NativeRequestHandle;
-  /** Starts an HTTP request; `done` runs once with the rc, the HTTP status and the body. */
-  http(spec: NativeHttpSpec, done: (rc: number, httpStatus: number, body: string) => void): NativeRequestHandle;
   /** In-flight bookkeeping (optional for fakes). */
   stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */

@@ -68,27 +68,9 @@ export const QUERY_PARAMS: ReadonlyArray<keyof QueryParams> = [
  * for await (const row of cb.query('beer', 'by_name', { query: q })) console.log(row.key);
  * ```
  */
-export class Query implements QueryParams {
+export class Query {
   /** See {@link STRING_RANGE_END}. */
   static readonly STRING_RANGE_END = STRING_RANGE_END;
-  key?: unknown;
-  keys?: unknown[];
-  startkey?: unknown;
-  endkey?: unknown;
-  startkeyDocid?: string;
-  endkeyDocid?: string;
-  mapkeyRange?: [unknown, unknown];
-  inclusiveEnd?: boolean;
-  descending?: boolean;
-  limit?: number;
-  skip?: number;
-  group?: boolean;
-  groupLevel?: number;
-  reduce?: boolean;
-  stale?: Stale;
-  onError?: 'stop' | 'continue';
-  debug?: boolean;
-  fullSet?: boolean;
 
   constructor(params: QueryParams = {}) {
     Object.assign(this, params);
@@ -99,6 +81,8 @@ export class Query implements QueryParams {
     return encodeParams(readQueryParams('Query', this)).query;
   }
 }
+/** A Query has every field of {@link QueryParams}, settable one by one. */
+export interface Query extends QueryParams {}
 
 /** Validated parameters, with `key` and `mapkeyRange` resolved into start/end keys (JSON text). */
 export interface ParsedQuery {

@@ -6,7 +6,7 @@
  * delivered in one call, as the real addon does.
  */
 import type {
-  NativeAddon, NativeBatch, NativeConnection, NativeConnectionOptions, NativeHttpSpec, NativeRequestHandle, NativeResponses,
+  NativeAddon, NativeBatch, NativeConnection, NativeConnectionOptions, NativeHttpSpec, NativeRequest, NativeResponses,
   NativeViewEnd, NativeViewSpec,
 } from '../../src/binding.js';
 import { NativeOp } from '../../src/binding.js';
@@ -192,7 +192,7 @@ export class FakeConnection implements NativeConnection {
   }
 
   /** The fake cluster has no views service: the request ends at once, as libcouchbase ends one it cannot route. */
-  viewQuery(_spec: NativeViewSpec, onRows: (rowsJson: string, end?: NativeViewEnd) => void): NativeRequestHandle {
+  viewQuery(_spec: NativeViewSpec, onRows: (rowsJson: string, end?: NativeViewEnd) => void): NativeRequest {
     let cancelled = false;
     setImmediate(() => {
       if (!cancelled) onRows('[]', { rc: RC.UNSUPPORTED, httpStatus: 0, meta: '' });
@@ -200,7 +200,7 @@ export class FakeConnection implements NativeConnection {
     return { cancel: () => { cancelled = true; } };
   }
 
-  http(_spec: NativeHttpSpec, done: (rc: number, httpStatus: number, body: string) => void): NativeRequestHandle {
+  http(_spec: NativeHttpSpec, done: (rc: number, httpStatus: number, body: string) => void): NativeRequest {
     let cancelled = false;
     setImmediate(() => {
       if (!cancelled) done(RC.UNSUPPORTED, 0, '');

@@ -42,34 +42,26 @@ async function checkPerKey(t: import('ava').ExecutionContext, e: CouchbaseError,
   for (const k of ok) t.is(read.get(k)!.cas, all.get(k)!.cas, `${k}: the durable write is the one read back`);
 }
 
-test('setMulti: a failover mid-call fails durability on the affected keys only, each on its own result', async (t) => {
+/** Runs a durable multi call, fails node 1 over while it polls, and checks every key's outcome. */
+async function failoverDuring(t: import('ava').ExecutionContext, call: (cb: Awaited<ReturnType<typeof connect>>) => Promise<unknown>) {
   const { emu, cb, stop } = await cluster();
   try {
-    const call = cb.setMulti(docs('s'), { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
+    const outcome = call(cb).then(() => undefined, (e: unknown) => e);
     await new Promise((r) => setTimeout(r, 60));
     await emu.failover(1);
-    const e = await call;
+    const e = await outcome;
     t.true(e instanceof DurabilityError, String(e));
     await checkPerKey(t, e as CouchbaseError, cb);
   } finally {
     await stop();
   }
-});
+}
 
-test('endureMulti: the same after a failover while polling', async (t) => {
-  const { emu, cb, stop } = await cluster();
-  try {
-    const stored = await cb.setMulti(docs('e'));
-    const call = cb.endureMulti(stored, { persistTo: 1, replicateTo: 1 }).then(() => undefined, (e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 60));
-    await emu.failover(1);
-    const e = await call;
-    t.true(e instanceof DurabilityError, String(e));
-    await checkPerKey(t, e as CouchbaseError, cb);
-  } finally {
-    await stop();
-  }
-});
+test('setMulti: a failover mid-call fails durability on the affected keys only, each on its own result', (t) =>
+  failoverDuring(t, (cb) => cb.setMulti(docs('s'), { persistTo: 1, replicateTo: 1 })));
+
+test('endureMulti: the same after a failover while polling', (t) =>
+  failoverDuring(t, async (cb) => cb.endureMulti(await cb.setMulti(docs('e')), { persistTo: 1, replicateTo: 1 })));
 
 test('single-key forms and items: the failure is the key\'s own, the result and item carry it', async (t) => {
   const { emu, cb, stop } = await cluster();
