@@ -1,6 +1,9 @@
 /**
  * Runs a short workload of the addon under valgrind (memcheck, leak check) and prints
- * valgrind's summary for the addon's own frames.
+ * valgrind's summary for the addon's own frames: key-value operations against memcached, and
+ * view queries and design-document HTTP requests against the emulator (run by this script,
+ * outside valgrind): a query to its end, cancels mid-stream and at once, requests in flight at
+ * close, and both refused on memcached://.
  *
  *   npx tsx bench/native-valgrind.ts [--addon build/Release/couchbase_rx.node]
  *
@@ -8,18 +11,29 @@
  * `--addon build/debug/Debug/couchbase_rx.node`. Node/V8 themselves report "possibly lost"
  * blocks; the script counts only records whose stack passes through the addon.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { startEmulator } from '../emulator/index.js';
 import { startMemcached } from '../test/helpers/memcached.js';
 
 const { values: argv } = parseArgs({ options: { addon: { type: 'string', default: 'build/Release/couchbase_rx.node' } } });
 const addon = resolve(argv.addon!);
 const dir = mkdtempSync(join(tmpdir(), 'cbrx-valgrind-'));
 const mc = await startMemcached();
+// A sample folder for the emulator: 5 documents, a view of 2,000 rows per document.
+const sample = join(dir, 'sample');
+mkdirSync(join(sample, 'docs'), { recursive: true });
+mkdirSync(join(sample, 'design_docs'));
+for (let n = 0; n < 5; n++) writeFileSync(join(sample, 'docs', `vg${n}.json`), JSON.stringify({ n }));
+const map = 'function (doc, meta) { for (var i = 0; i < 2000; i++) emit([doc.n, i], meta.id); }';
+writeFileSync(join(sample, 'design_docs', 'vg.json'), JSON.stringify({ _id: '_design/vg', views: { rows: { map } } }));
+const emu = await startEmulator({ nodes: 2, samples: { default: sample } });
+const viewConn = { connstr: `${emu.connectionString}/default`, username: emu.username, password: emu.password };
 
 const workload = `
 const a = require(${JSON.stringify(addon)});
@@ -54,19 +68,57 @@ function open(connstr, opts = {}) {
   await t.run(batch(1, keys));
   await t.close();
   for (const bad of ['nonsense://', 'couchbase://127.0.0.1:1', 'couchbases://127.0.0.1:${mc.port}']) { const b = await open(bad); await b.close(); }
+  // views and design documents
+  const { connstr, ...auth } = ${JSON.stringify(viewConn)};
+  const v = await open(connstr, auth);
+  const query = (spec, cancelAt) => new Promise((res) => {
+    let calls = 0, rows = 0;
+    const h = v.conn.viewQuery(spec, (text, end) => {
+      calls++; rows += JSON.parse(text).length;
+      if (end) res({ rc: end.rc, rows, calls });
+      else if (calls === cancelAt) { h.cancel(); res({ canceled: true, rows, calls }); }
+    });
+  });
+  const http = (spec) => new Promise((res) => v.conn.http(spec, (rc, status) => res(rc + '/' + status)));
+  const full = await query({ design: 'vg', view: 'rows', options: 'stale=false' });
+  const errors = [await query({ design: 'vg', view: 'none' }), await query({ design: 'vg', view: 'rows', options: 'limit=x' })];
+  const byKeys = await query({ design: 'vg', view: 'rows', body: JSON.stringify({ keys: [[0, 1], [4, 1999], [9, 9]] }) });
+  const canceled = await query({ design: 'vg', view: 'rows' }, 1);
+  v.conn.viewQuery({ design: 'vg', view: 'rows' }, () => { throw new Error('called after cancel'); }).cancel();
+  const ddoc = JSON.stringify({ views: { ids: { map: 'function (doc, meta) { emit(meta.id, null); }' } } });
+  const statuses = [
+    await http({ type: 'view', method: 'PUT', path: '_design/vg2', body: ddoc, contentType: 'application/json' }),
+    await http({ type: 'view', method: 'GET', path: '_design/vg2' }),
+    await http({ type: 'management', method: 'GET', path: '/pools/default/buckets/default/ddocs' }),
+    await http({ type: 'view', method: 'DELETE', path: '_design/vg2' }),
+  ];
+  v.conn.viewQuery({ design: 'vg', view: 'rows' }, () => {}); // in flight at close
+  v.conn.http({ type: 'view', method: 'GET', path: '_design/vg' }, () => {});
+  await v.close();
+  const m = await open(${JSON.stringify(mc.connectionString)});
+  const refused = await new Promise((res) => m.conn.viewQuery({ design: 'd', view: 'v' }, (_rows, end) => end && res(end.rc)));
+  await m.close();
+  console.log('views:', JSON.stringify({ full, errors: errors.map((e) => e.rc), byKeys: byKeys.rows, canceled, statuses, refused }));
   console.log('workload done');
 })();`;
 const script = join(dir, 'workload.cjs');
 writeFileSync(script, workload);
 const log = join(dir, 'valgrind.log');
-const r = spawnSync(
+// Not spawnSync: the emulator answering the workload runs on this process's loop.
+const child = spawn(
   'valgrind',
   ['--leak-check=full', '--show-leak-kinds=definite,indirect', '--errors-for-leak-kinds=definite', `--log-file=${log}`, process.execPath, script],
-  { encoding: 'utf8', timeout: 1_200_000 },
+  { stdio: ['ignore', 'pipe', 'inherit'] },
 );
+let stdout = '';
+child.stdout.on('data', (d) => (stdout += d));
+const killer = setTimeout(() => child.kill('SIGKILL'), 1_200_000);
+await once(child, 'exit');
+clearTimeout(killer);
 await mc.stop();
+await emu.stop();
 const text = readFileSync(log, 'utf8');
-console.log(r.stdout.trim());
+console.log(stdout.trim());
 const records = text.split(/\n==\d+== \n/).filter((b) => /couchbase_rx\.node|cbrx::|lcb/.test(b) && /(definitely|indirectly) lost|Invalid|uninitialised/.test(b));
 console.log(`valgrind log: ${log}`);
 console.log(text.split('\n').filter((l) => /ERROR SUMMARY|definitely lost:|indirectly lost:|possibly lost:|still reachable:/.test(l)).join('\n'));
