@@ -10,8 +10,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { ConnectError, NetworkError, TemporaryFailError, TimeoutError } from '../../src/index.js';
-import type { BeerDb } from './db.js';
+import { ConnectError, NetworkError, TemporaryFailError, TimeoutError, type Couchbase } from '../../src/index.js';
 import { Problem } from './problems.js';
 import { createRenderer } from './render.js';
 import { beerRoutes } from './routes/beers.js';
@@ -20,7 +19,7 @@ import { documentRoutes } from './routes/documents.js';
 import { staticRoutes } from './static.js';
 
 export interface AppOptions {
-  db: BeerDb;
+  db: Couchbase;
   /** Where failures the user only sees as a 500 page are reported (default: console.error). */
   logError?: (error: unknown) => void;
 }

@@ -3,8 +3,7 @@
  * get reads the beers (for their brewery ids) and their like counters, one more reads the
  * breweries' names, so a page of 30 beers costs two round trips however many rows it has.
  */
-import type { Couchbase } from '../../src/index.js';
-import type { RowProcessor, ViewRow } from './db.js';
+import type { Couchbase, RawRow, RowProcessor } from '../../src/index.js';
 import { likesFrom, likesKey } from './likes.js';
 
 export class Beer {
@@ -28,9 +27,9 @@ function nameFromKey(key: unknown): string {
 }
 
 export class BeerListRowProcessor implements RowProcessor<Beer> {
-  async handleRows(rows: ViewRow[], connection: Pick<Couchbase, 'getMulti'>): Promise<Beer[]> {
+  async handleRows(rows: RawRow[], connection: Pick<Couchbase, 'getMulti'>): Promise<Beer[]> {
     if (rows.length === 0) return [];
-    const beers = rows.map((r) => new Beer(r.id, nameFromKey(r.key)));
+    const beers = rows.flatMap((r) => (r.id === undefined ? [] : [new Beer(r.id, nameFromKey(r.key))]));
     // Quiet: the index may still list a beer that has just been deleted; such a row is dropped.
     const docs = await connection.getMulti(beers.flatMap((b) => [b.id, likesKey(b.id)]), { quiet: true });
     const found = beers.filter((b) => docs.get(b.id)?.success);

@@ -4,8 +4,7 @@
  * `syncwait` until the server uses it. beer-sample already has a `beer` design document
  * (`brewery_beers`, `by_location`): its views are kept, since publishing replaces the whole document.
  */
-import { HttpError } from '../../src/index.js';
-import type { BeerDb } from './db.js';
+import { HttpError, type Couchbase } from '../../src/index.js';
 
 type Views = Record<string, { map: string; reduce?: string }>;
 
@@ -26,12 +25,11 @@ const appViews: Record<string, Views> = {
 };
 
 /** The published design document `name`, or undefined when there is none. */
-async function published(db: BeerDb, name: string): Promise<{ views?: Views } | undefined> {
+async function published(db: Couchbase, name: string): Promise<{ views?: Views } | undefined> {
   try {
-    const r = await db.designGet(name, { useDevmode: false });
-    return r.success ? (r.value as { views?: Views }) : undefined;
+    return (await db.designGet(name, { useDevmode: false })).value as { views?: Views };
   } catch (e) {
-    if (e instanceof HttpError) return undefined;
+    if (e instanceof HttpError && e.httpStatus === 404) return undefined;
     throw e;
   }
 }
@@ -44,7 +42,7 @@ function hasAll(current: Views | undefined, wanted: Views): boolean {
  * Creates and publishes the app's design documents, unless the published ones already hold
  * the app's views exactly (a restart then costs no index rebuild).
  */
-export async function ensureDesignDocuments(db: BeerDb, options: { syncwait?: number; log?: (line: string) => void } = {}): Promise<void> {
+export async function ensureDesignDocuments(db: Couchbase, options: { syncwait?: number; log?: (line: string) => void } = {}): Promise<void> {
   const { syncwait = 60, log = () => {} } = options;
   for (const [name, views] of Object.entries(appViews)) {
     const current = await published(db, name);

@@ -15,7 +15,6 @@ import type { FastifyInstance } from 'fastify';
 import { connect, type Couchbase } from '../../src/index.js';
 import { beerSampleZip, openTarget } from '../support/target.js';
 import { buildApp } from './app.js';
-import type { BeerDb } from './db.js';
 import { ensureDesignDocuments } from './design.js';
 
 function portFrom(text: string | undefined): number {
@@ -50,9 +49,8 @@ async function stop(): Promise<void> {
 
 try {
   cb = await connect(target.bucket('beer-sample'));
-  const db = cb as BeerDb;
-  await ensureDesignDocuments(db, { log: console.error });
-  app = await buildApp({ db });
+  await ensureDesignDocuments(cb, { log: console.error });
+  app = await buildApp({ db: cb });
   await app.listen({ host: '127.0.0.1', port });
 } catch (e) {
   const reason = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${port} is in use (set PORT to another one)` : String(e);

@@ -1,6 +1,5 @@
 /** Reading a beer or brewery document, its version (CAS) and its like counter in one batch. */
-import { ArgumentError } from '../../src/index.js';
-import type { BeerDb } from './db.js';
+import { ArgumentError, type Couchbase } from '../../src/index.js';
 import type { Kind } from './kinds.js';
 import { likesFrom, likesKey } from './likes.js';
 import { Problem } from './problems.js';
@@ -22,7 +21,7 @@ function isKind(value: unknown, kind: Kind): value is Doc {
  * The document `id` if it is one of `kind`; else a 404 Problem. An id that cannot be a key at
  * all (too long, say) is no different to a user from one that is not there.
  */
-export async function load(db: BeerDb, kind: Kind, id: string): Promise<Loaded> {
+export async function load(db: Couchbase, kind: Kind, id: string): Promise<Loaded> {
   let found;
   try {
     found = await db.getMulti([id, likesKey(id)], { quiet: true });
@@ -36,7 +35,7 @@ export async function load(db: BeerDb, kind: Kind, id: string): Promise<Loaded> 
 }
 
 /** The name of the document `id`, or undefined when there is none of `kind`. */
-export async function nameOf(db: BeerDb, kind: Kind, id: string): Promise<string | undefined> {
+export async function nameOf(db: Couchbase, kind: Kind, id: string): Promise<string | undefined> {
   try {
     const r = await db.get(id, { quiet: true });
     return r.success && isKind(r.value, kind) ? String(r.value.name ?? id) : undefined;

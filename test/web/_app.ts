@@ -3,30 +3,17 @@
  * connection, and the app answering `inject` (no socket). One per test file; tests inside a
  * file touch distinct documents, so they may run concurrently.
  */
-import type { ExecutionContext, TestFn } from 'ava';
+import type { TestFn } from 'ava';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { startEmulator } from '../../emulator/index.js';
 import { buildApp } from '../../examples/beer-sample/app.js';
-import type { BeerDb } from '../../examples/beer-sample/db.js';
 import { ensureDesignDocuments } from '../../examples/beer-sample/design.js';
 import { beerSampleZip } from '../../examples/support/target.js';
-import { connect, Couchbase } from '../../src/index.js';
-
-/** Why the pages that query views cannot be tested, or undefined when they can. */
-export const viewsMissing = typeof (Couchbase.prototype as Partial<BeerDb>).query === 'function' ? undefined : 'the SDK has no cb.query yet (issue 7)';
-
-/** `test`, or a skipped test with the reason printed when the SDK lacks views. */
-export function viewTest(test: TestFn): (title: string, implementation: (t: ExecutionContext) => Promise<void>) => void {
-  return (title, implementation) => {
-    if (!viewsMissing) return test(title, implementation);
-    console.log(`skipped "${title}": ${viewsMissing}`);
-    test.skip(title, () => {});
-  };
-}
+import { connect, type Couchbase } from '../../src/index.js';
 
 export interface TestApp {
   app: FastifyInstance;
-  db: BeerDb;
+  db: Couchbase;
   /** Errors the app reported as 500s. */
   errors: unknown[];
   close(): Promise<void>;
@@ -34,14 +21,16 @@ export interface TestApp {
 
 export async function startApp(): Promise<TestApp> {
   const emulator = await startEmulator({ nodes: 1, buckets: ['beer-sample'], samples: { 'beer-sample': beerSampleZip } });
-  const cb = await connect({ connectionString: `${emulator.connectionString}/beer-sample`, username: emulator.username, password: emulator.password });
-  const db = cb as BeerDb;
-  if (!viewsMissing) await ensureDesignDocuments(db);
+  // Generous timeouts: the whole suite (and a browser) may share two busy cores with this emulator.
+  const cb = await connect({
+    connectionString: `${emulator.connectionString}/beer-sample`, username: emulator.username, password: emulator.password, timeout: 10, configTimeout: 30,
+  });
+  await ensureDesignDocuments(cb);
   const errors: unknown[] = [];
-  const app = await buildApp({ db, logError: (e) => errors.push(e) });
+  const app = await buildApp({ db: cb, logError: (e) => errors.push(e) });
   return {
     app,
-    db,
+    db: cb,
     errors,
     async close() {
       await app.close();

@@ -4,10 +4,9 @@
  * within them, and a brewery with beers refused deletion ("Food for thought").
  */
 import test from 'ava';
-import { postForm, textOf, useApp, viewTest } from './_app.js';
+import { postForm, textOf, useApp } from './_app.js';
 
 const web = useApp(test);
-const viewsTest = viewTest(test);
 
 interface BeerEntry {
   id: string;
@@ -22,7 +21,7 @@ const search = async (query: string) => {
   return { status: r.statusCode, type: r.headers['content-type'] as string, body: r.json() as BeerEntry[] & { error?: string } };
 };
 
-viewsTest('the beer list shows the first 30 beers by name, each with its brewery by name and its likes', async (t) => {
+test('the beer list shows the first 30 beers by name, each with its brewery by name and its likes', async (t) => {
   const r = await web().app.inject('/beers');
   t.is(r.statusCode, 200);
   const rows = [...r.body.matchAll(/<tr>\s*<td><a href="\/beers\/show\/([^"]+)">([^<]*)<\/a><\/td>\s*<td><a href="\/breweries\/show\/([^"]+)">([^<]*)<\/a><\/td>\s*<td>(\d+)<\/td>/g)];
@@ -31,7 +30,7 @@ viewsTest('the beer list shows the first 30 beers by name, each with its brewery
   for (const row of rows) t.true(row[1]!.startsWith(`${row[3]}-`), `${row[1]} is a beer of ${row[3]}`);
 });
 
-viewsTest('the search answers the guide\'s JSON: beers whose names start with the text, at most 30', async (t) => {
+test('the search answers the guide\'s JSON: beers whose names start with the text, at most 30', async (t) => {
   const liberty = await search('value=Liberty');
   t.is(liberty.status, 200);
   t.regex(liberty.type, /^application\/json/);
@@ -42,7 +41,7 @@ viewsTest('the search answers the guide\'s JSON: beers whose names start with th
   t.deepEqual((await search('value=Libertyy')).body, []);
 });
 
-viewsTest('searching for ", \\, % or text in any script answers JSON, never an error', async (t) => {
+test('searching for ", \\, % or text in any script answers JSON, never an error', async (t) => {
   for (const value of ['"', '\\', '%', '"}]', '\u0FFF', 'Ä', '啤酒', '\u{1F37A}', "' OR 1=1 --"]) {
     const r = await search(`value=${encodeURIComponent(value)}`);
     t.is(r.status, 200, value);
@@ -50,7 +49,7 @@ viewsTest('searching for ", \\, % or text in any script answers JSON, never an e
   }
 });
 
-viewsTest('a search longer than a name can be, or given twice, is a 400 with a JSON reason', async (t) => {
+test('a search longer than a name can be, or given twice, is a 400 with a JSON reason', async (t) => {
   const long = await search(`value=${'a'.repeat(10 * 1024)}`);
   t.is(long.status, 400);
   t.regex(long.type, /^application\/json/);
@@ -60,7 +59,7 @@ viewsTest('a search longer than a name can be, or given twice, is a 400 with a J
   t.is(twice.body.error, "'value' must be given once");
 });
 
-viewsTest("a new beer is in the search and on its brewery's page right after it is created", async (t) => {
+test("a new beer is in the search and on its brewery's page right after it is created", async (t) => {
   const created = await postForm(web().app, '/beers/create', { beer_name: 'Aaaa First Beer', beer_brewery_id: '21st_amendment_brewery_cafe' });
   t.is(created.statusCode, 303);
   t.deepEqual((await search('value=Aaaa')).body.map((b) => b.id), ['21st_amendment_brewery_cafe-aaaa_first_beer']);
@@ -68,7 +67,7 @@ viewsTest("a new beer is in the search and on its brewery's page right after it 
   t.true(brewery.body.includes('<a href="/beers/show/21st_amendment_brewery_cafe-aaaa_first_beer">Aaaa First Beer</a>'));
 });
 
-viewsTest('the brewery list and its search', async (t) => {
+test('the brewery list and its search', async (t) => {
   const list = await web().app.inject('/breweries');
   t.is(list.statusCode, 200);
   t.is([...list.body.matchAll(/<td><a href="\/breweries\/show\//g)].length, 30);
@@ -77,7 +76,7 @@ viewsTest('the brewery list and its search', async (t) => {
   t.is((await web().app.inject(`/breweries/search?value=${'%'.repeat(200)}`)).statusCode, 400);
 });
 
-viewsTest("a brewery's page lists its beers, and the search within them finds only its own", async (t) => {
+test("a brewery's page lists its beers, and the search within them finds only its own", async (t) => {
   const r = await web().app.inject('/breweries/show/brooklyn_brewery');
   t.is(r.statusCode, 200);
   const text = textOf(r.body);
@@ -92,7 +91,7 @@ viewsTest("a brewery's page lists its beers, and the search within them finds on
   t.deepEqual((await search('value=Liberty&brewery=brooklyn_brewery')).body, []);
 });
 
-viewsTest('a brewery with beers is not deleted: the page says why and lists them', async (t) => {
+test('a brewery with beers is not deleted: the page says why and lists them', async (t) => {
   for (const method of ['GET', 'POST'] as const) {
     const r = await web().app.inject({ method, url: '/breweries/delete/anchor_brewing' });
     t.is(r.statusCode, 409, method);
@@ -104,7 +103,7 @@ viewsTest('a brewery with beers is not deleted: the page says why and lists them
   t.true((await web().db.get('anchor_brewing', { quiet: true })).success);
 });
 
-viewsTest('a brewery whose last beer is deleted can be deleted', async (t) => {
+test('a brewery whose last beer is deleted can be deleted', async (t) => {
   const created = await postForm(web().app, '/breweries/create', { brewery_name: 'Short Lived Brewing' });
   t.is(created.statusCode, 303);
   const beer = await postForm(web().app, '/beers/create', { beer_name: 'Only Ale', beer_brewery_id: 'short_lived_brewing' });
@@ -120,7 +119,7 @@ viewsTest('a brewery whose last beer is deleted can be deleted', async (t) => {
   t.false((await web().db.get('short_lived_brewing', { quiet: true })).success);
 });
 
-viewsTest("a brewery's likes show on its page", async (t) => {
+test("a brewery's likes show on its page", async (t) => {
   await web().app.inject({ method: 'POST', url: '/breweries/like/anchor_brewing' });
   t.true(textOf((await web().app.inject('/breweries/show/anchor_brewing')).body).includes('Likes: 1'));
 });

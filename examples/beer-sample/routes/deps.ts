@@ -1,10 +1,10 @@
-import type { BeerDb } from '../db.js';
+import type { Couchbase } from '../../../src/index.js';
 import { Problem } from '../problems.js';
 import type { Render } from '../render.js';
 
 /** What every route module is given. */
 export interface Deps {
-  db: BeerDb;
+  db: Couchbase;
   render: Render;
 }
 
