@@ -11,7 +11,10 @@
  * Every client runs in a child process of its own (one per client and phase), so its peak RSS
  * (`process.resourceUsage().maxRSS`) is its own; the emulator stays in this process. The phases
  * are interleaved: every round runs each client once; the median round is reported.
- * Run: `npx tsx bench/views.ts [--quick]` (quick: 10,000 rows, a 100,000-row stream, 3 rounds).
+ * Besides rows/s (wall clock), each pass reports the CPU time the client and the emulator spent
+ * per row: on a shared machine the wall clock moves with the load, CPU per row much less.
+ * Run: `npx tsx bench/views.ts [--quick]` (5 rounds; quick: 10,000 rows, a 100,000-row stream, 3 rounds).
+ * Profile: `VIEWS_BENCH_PROFILE=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import=tsx bench/views.ts`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -23,13 +26,16 @@ const quick = process.argv.includes('--quick');
 const smallDocs = quick ? 10_000 : 100_000;
 const fanDocs = quick ? 100 : 1_000;
 const rowsPerFanDoc = 1_000;
-const rounds = 3;
+/** Rounds of the throughput phases; the median is reported (the box is shared: more rounds, steadier medians). */
+const rounds = quick ? 3 : 5;
 const window = 1_000;
 const bucket = 'default';
 const DESIGN = 'bench';
 const SMALL_VIEW = 'small';
 const FAN_VIEW = 'fan';
 const RSS_TARGET_MB = 64;
+/** VIEWS_BENCH_PROFILE=<dir>: every child writes a CPU profile there (`node --cpu-prof`). */
+const profileDir = process.env.VIEWS_BENCH_PROFILE;
 
 type Client = 'couchbase-rx' | 'couchbase@3.2.7' | 'couchbase@4.7.1';
 type Phase = 'rows' | 'rows (subscribe)' | 'includeDocs' | 'stream 1M';
@@ -38,12 +44,17 @@ interface Target { connectionString: string; username: string; password: string 
 /** What a child reports. */
 type Report =
   | { type: 'ready'; rssMb: number }
-  | { type: 'pass'; rows: number; ms: number; baseRssMb: number; peakRssMb: number }
+  | { type: 'pass'; rows: number; ms: number; cpuMs: number; baseRssMb: number; peakRssMb: number }
   | { type: 'done'; maxRssMb: number }
   | { type: 'error'; message: string };
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+/** CPU time (user + system) this process used since `since`. */
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
 
 /** Samples RSS every few ms while `run` goes on; the peak includes the samples before and after. */
 async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; baseRssMb: number; peakRssMb: number }> {
@@ -145,8 +156,9 @@ async function child(client: Client, phase: Phase, target: Target): Promise<void
           return;
         }
         const start = performance.now();
+        const cpu = process.cpuUsage();
         const { value: rows, baseRssMb, peakRssMb } = await sampled(pass);
-        send({ type: 'pass', rows, ms: performance.now() - start, baseRssMb, peakRssMb });
+        send({ type: 'pass', rows, ms: performance.now() - start, cpuMs: cpuMs(cpu), baseRssMb, peakRssMb });
       } catch (error) {
         send({ type: 'error', message: String((error as Error)?.stack ?? error) });
       }
@@ -163,13 +175,13 @@ class Worker {
   readonly #proc: ChildProcess;
   readonly #replies: Report[] = [];
   #waiting: ((r: Report) => void) | undefined;
-  readonly passes: Array<{ rowsPerSec: number; baseRssMb: number; peakRssMb: number }> = [];
+  readonly passes: Array<{ rowsPerSec: number; baseRssMb: number; peakRssMb: number; clientUsPerRow: number; emulatorUsPerRow: number }> = [];
   readyRssMb = NaN;
   maxRssMb = NaN;
 
   constructor(readonly client: Client, readonly phase: Phase, readonly expected: number, target: Target) {
     this.#proc = fork(fileURLToPath(import.meta.url), ['--child', client, phase, JSON.stringify(target)], {
-      execArgv: ['--import=tsx'],
+      execArgv: ['--import=tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#proc.on('message', (r: Report) => {
@@ -203,11 +215,18 @@ class Worker {
   }
 
   async pass(): Promise<void> {
+    const cpu = process.cpuUsage();
     this.#proc.send('pass');
     const r = await this.#expect('pass');
+    const emulatorCpuMs = cpuMs(cpu);
     if (r.rows !== this.expected) throw new Error(`${this.client} ${this.phase}: ${r.rows} rows, expected ${this.expected}`);
-    this.passes.push({ rowsPerSec: Math.round(r.rows / (r.ms / 1000)), baseRssMb: r.baseRssMb, peakRssMb: r.peakRssMb });
-    console.error(`  ${this.client.padEnd(16)} ${this.phase.padEnd(17)} ${Math.round(r.rows / (r.ms / 1000)).toLocaleString('en').padStart(10)} rows/s  RSS ${r.baseRssMb.toFixed(0)} -> ${r.peakRssMb.toFixed(0)} MB`);
+    const p = {
+      rowsPerSec: Math.round(r.rows / (r.ms / 1000)), baseRssMb: r.baseRssMb, peakRssMb: r.peakRssMb,
+      clientUsPerRow: (r.cpuMs * 1000) / r.rows, emulatorUsPerRow: (emulatorCpuMs * 1000) / r.rows,
+    };
+    this.passes.push(p);
+    console.error(`  ${this.client.padEnd(16)} ${this.phase.padEnd(17)} ${p.rowsPerSec.toLocaleString('en').padStart(10)} rows/s  ` +
+      `CPU per row: client ${p.clientUsPerRow.toFixed(1)} µs, emulator ${p.emulatorUsPerRow.toFixed(1)} µs  RSS ${r.baseRssMb.toFixed(0)} -> ${r.peakRssMb.toFixed(0)} MB`);
   }
 
   async finish(): Promise<void> {
@@ -215,9 +234,32 @@ class Worker {
     this.maxRssMb = (await this.#expect('done')).maxRssMb;
   }
 
-  get median(): number {
-    const sorted = this.passes.map((p) => p.rowsPerSec).sort((a, b) => a - b);
+  /** The median pass by rows/s. */
+  get medianPass(): Worker['passes'][number] {
+    const sorted = [...this.passes].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
     return sorted[Math.floor(sorted.length / 2)]!;
+  }
+
+  get median(): number {
+    return this.medianPass.rowsPerSec;
+  }
+
+  #medianOf(f: (p: Worker['passes'][number]) => number): number {
+    const sorted = this.passes.map(f).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  }
+
+  get clientUsPerRow(): number {
+    return this.#medianOf((p) => p.clientUsPerRow);
+  }
+
+  get emulatorUsPerRow(): number {
+    return this.#medianOf((p) => p.emulatorUsPerRow);
+  }
+
+  /** Rows per second of CPU time, the client's and the emulator's together (median pass). */
+  get rowsPerCpuSecond(): number {
+    return Math.round(1e6 / this.#medianOf((p) => p.clientUsPerRow + p.emulatorUsPerRow));
   }
 
   /** The largest RSS growth of a pass over the RSS it started at. */
@@ -301,12 +343,15 @@ async function parent(): Promise<void> {
 
 function report(workers: Worker[], loadBefore: string, loadAfter: string): void {
   const find = (client: Client, phase: Phase) => workers.find((w) => w.client === client && w.phase === phase);
-  const ratio = (w: Worker, ours: Worker | undefined) => (ours ? `${(ours.median / w.median).toFixed(2)}x` : '');
-  console.log(`\n| phase | client | rows/s (median of ${rounds}) | couchbase-rx / this | RSS after connect | peak RSS (maxRSS) |`);
-  console.log('|---|---|---:|---:|---:|---:|');
+  const ratio = (theirs: number, ours: number | undefined) => (ours === undefined ? '' : `${(ours / theirs).toFixed(2)}x`);
+  console.log(`\n| phase | client | rows/s (median of ${rounds}) | couchbase-rx / this | CPU µs/row client, emulator (median) | rows per CPU-second | couchbase-rx / this | RSS after connect | peak RSS (maxRSS) |`);
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const w of workers.filter((x) => x.phase !== 'stream 1M')) {
     const ours = find('couchbase-rx', w.phase === 'rows (subscribe)' ? 'rows (subscribe)' : w.phase);
-    console.log(`| ${w.phase} | ${w.client} | ${w.median.toLocaleString('en')} | ${w.client === 'couchbase-rx' ? '' : ratio(w, ours)} | ${w.readyRssMb.toFixed(0)} MB | ${w.maxRssMb.toFixed(0)} MB |`);
+    const theirs = w.client !== 'couchbase-rx';
+    console.log(`| ${w.phase} | ${w.client} | ${w.median.toLocaleString('en')} | ${theirs ? ratio(w.median, ours?.median) : ''} | ` +
+      `${w.clientUsPerRow.toFixed(1)}, ${w.emulatorUsPerRow.toFixed(1)} | ${w.rowsPerCpuSecond.toLocaleString('en')} | ` +
+      `${theirs ? ratio(w.rowsPerCpuSecond, ours?.rowsPerCpuSecond) : ''} | ${w.readyRssMb.toFixed(0)} MB | ${w.maxRssMb.toFixed(0)} MB |`);
   }
   const fanRows = (fanDocs * rowsPerFanDoc).toLocaleString('en');
   console.log(`\n| ${fanRows}-row view | consumer | rows/s | RSS at start | peak RSS growth | peak RSS (maxRSS) |`);
@@ -320,10 +365,13 @@ function report(workers: Worker[], loadBefore: string, loadAfter: string): void 
   const best = (phase: Phase) => Math.max(find('couchbase@3.2.7', phase)!.median, find('couchbase@4.7.1', phase)!.median);
   const rowsRatio = find('couchbase-rx', 'rows')!.median / best('rows');
   const docsRatio = find('couchbase-rx', 'includeDocs')!.median / best('includeDocs');
+  const bestCpu = (phase: Phase) => Math.max(find('couchbase@3.2.7', phase)!.rowsPerCpuSecond, find('couchbase@4.7.1', phase)!.rowsPerCpuSecond);
   const growth = find('couchbase-rx', 'stream 1M')!.growthMb;
   console.log(`targets: rows/s >= 2x the faster official SDK: rows ${rowsRatio.toFixed(2)}x ${rowsRatio >= 2 ? 'met' : 'NOT met'}, ` +
     `includeDocs ${docsRatio.toFixed(2)}x ${docsRatio >= 2 ? 'met' : 'NOT met'}; ` +
     `${fanRows}-row stream RSS growth < ${RSS_TARGET_MB} MB: ${growth.toFixed(1)} MB ${growth < RSS_TARGET_MB ? 'met' : 'NOT met'}`);
+  const cpuRatio = (phase: Phase) => (find('couchbase-rx', phase)!.rowsPerCpuSecond / bestCpu(phase)).toFixed(2);
+  console.log(`rows per CPU-second (client + emulator), couchbase-rx over the better official SDK: rows ${cpuRatio('rows')}x, includeDocs ${cpuRatio('includeDocs')}x`);
 }
 
 const at = process.argv.indexOf('--child');
