@@ -41,7 +41,7 @@ export interface InjectOptions {
   opcode?: number;
   key?: string;
   count: number;
-  action: 'error' | 'silence';
+  action: 'error' | 'silence' | 'reset';
   status?: number;
 }
 

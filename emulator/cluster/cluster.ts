@@ -418,7 +418,7 @@ export class Cluster extends EventEmitter implements KvCluster {
 
   inject(f: Fault): void {
     if (!(f.count > 0)) throw new ClusterError('count must be positive');
-    if (f.action !== 'error' && f.action !== 'silence') throw new ClusterError("action must be 'error' or 'silence'");
+    if (f.action !== 'error' && f.action !== 'silence' && f.action !== 'reset') throw new ClusterError("action must be 'error', 'silence' or 'reset'");
     this.faults.push({ ...f });
   }
 }

@@ -78,6 +78,7 @@ function applyFault(s: Session, r: Request, faults: Session['cluster']['faults']
     }
     if (--f.count <= 0) faults.splice(i, 1);
     if (f.action === 'error') s.error(r, f.status ?? Status.Etmpfail);
+    else if (f.action === 'reset') s.resetMidResponse(r);
     return true;
   }
   return false;

@@ -11,12 +11,15 @@ import type { Bucket } from '../store/bucket.js';
 import type { ScramServer } from './sasl/scram.js';
 import { dispatch } from './dispatch.js';
 
-/** A fault rule: the next `count` commands matching opcode/key get an error or no answer. */
+/**
+ * A fault rule: the next `count` commands matching opcode/key get an error, no answer, or half a
+ * response header and then a reset connection.
+ */
 export interface Fault {
   opcode?: number;
   key?: string;
   count: number;
-  action: 'error' | 'silence';
+  action: 'error' | 'silence' | 'reset';
   status?: number;
 }
 
@@ -143,6 +146,15 @@ export class Session implements FrameSink {
     if (status === Status.Locked && !this.xerror) status = Status.Etmpfail;
     this.out.header(r.opcode, status, r.opaque, 0n, 0, 0, 0, 0);
     if (!this.writing) this.flush();
+  }
+
+  /** What a connection reset in the middle of a response looks like: the first half of its header, then RST. */
+  resetMidResponse(r: Request): void {
+    this.flush();
+    this.out.header(r.opcode, Status.Success, r.opaque, 0n, 0, 0, 0, 0);
+    const header = Buffer.concat(this.out.take());
+    const socket = this.socket as Duplex & { resetAndDestroy?: () => void };
+    socket.write(header.subarray(0, 12), () => (socket.resetAndDestroy ? socket.resetAndDestroy() : socket.destroy()));
   }
 
   /** NOT_MY_VBUCKET with the current config in the body. */

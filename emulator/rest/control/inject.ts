@@ -1,7 +1,7 @@
 /**
- * `/_emulator/inject`: POST `{opcode?, key?, count, action: "error"|"silence", status?}` makes the
- * next `count` KV commands matching opcode and/or key fail with `status` (default ETMPFAIL)
- * or go unanswered. GET lists the pending rules; DELETE clears them.
+ * `/_emulator/inject`: POST `{opcode?, key?, count, action: "error"|"silence"|"reset", status?}`
+ * makes the next `count` KV commands matching opcode and/or key fail with `status` (default
+ * ETMPFAIL), go unanswered, or get half a response header and a reset connection. GET lists the pending rules; DELETE clears them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cluster } from '../../cluster/cluster.js';
@@ -15,7 +15,7 @@ export async function inject(c: Cluster, req: IncomingMessage, res: ServerRespon
       opcode: num(b.opcode),
       key: typeof b.key === 'string' ? b.key : undefined,
       count: num(b.count) ?? 1,
-      action: b.action === 'silence' ? 'silence' : b.action === undefined ? 'error' : (b.action as 'error'),
+      action: b.action === 'silence' || b.action === 'reset' ? b.action : b.action === undefined ? 'error' : (b.action as 'error'),
       status: num(b.status),
     });
   }
