@@ -1,5 +1,5 @@
 /**
- * `npm start`: the seed's programs, one after another, on the embedded emulator (or on the
+ * `npm run examples`: the seed's programs, one after another, on the embedded emulator (or on the
  * cluster named by COUCHBASE_CONNSTR).
  */
 import { countersAndAppend } from './counters-and-append.js';

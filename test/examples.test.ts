@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user runs it: every seed program on a fresh embedded emulator, in a child
+ * `npm run examples` as a user runs it: every seed program on a fresh embedded emulator, in a child
  * process. The CRUD section must print what the seed's CRUD example prints, CAS values aside
  * (our flags are Couchbase's common flags, and errors print in this SDK's form).
  */
@@ -37,7 +37,7 @@ Creating new key demo_key with value 'added_value'
 Getting the new value
 ... ValueResult<RC=0x0, Key=demo_key, Value='added_value', CAS=0x#, Flags=0x2000000>`;
 
-test('npm start runs every seed program on the embedded emulator', async (t) => {
+test('npm run examples runs every seed program on the embedded emulator', async (t) => {
   const env = { ...process.env };
   delete env.COUCHBASE_CONNSTR;
   const { stdout } = await run(process.execPath, ['--import=tsx', 'examples/main.ts'], { cwd: root, env, timeout: 110_000 });

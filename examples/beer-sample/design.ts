@@ -2,7 +2,7 @@
  * The views the app queries, put in place at start as the guide's setup does: into a development
  * design document (`designCreate`), then published (`designPublish`), each waiting with
  * `syncwait` until the server uses it. beer-sample already has a `beer` design document
- * (`brewery_beers`, `by_location`): its views are kept, since publishing replaces the whole document.
+ * (`brewery_beers`, `by_location`): its other views are kept, since publishing replaces the whole document.
  */
 import { HttpError, type Couchbase } from '../../src/index.js';
 
@@ -12,6 +12,11 @@ const appViews: Record<string, Views> = {
   beer: {
     by_name: {
       map: 'function (doc, meta) {\n  if (doc.type && doc.type == "beer") {\n    emit(doc.name, null);\n  }\n}',
+    },
+    // beer-sample's own view, byte for byte: present already there, and created where it is not
+    // (another copy of the dataset, or a bucket loaded without its design documents).
+    brewery_beers: {
+      map: 'function(doc, meta) {\n  switch(doc.type) {\n  case "brewery":\n    emit([meta.id]);\n    break;\n  case "beer":\n    if (doc.brewery_id) {\n      emit([doc.brewery_id, meta.id]);\n    }\n    break;\n  }\n}\n',
     },
     by_brewery_and_name: {
       map: 'function (doc, meta) {\n  if (doc.type && doc.type == "beer" && doc.brewery_id) {\n    emit([doc.brewery_id, doc.name], null);\n  }\n}',
@@ -34,8 +39,11 @@ async function published(db: Couchbase, name: string): Promise<{ views?: Views }
   }
 }
 
-function hasAll(current: Views | undefined, wanted: Views): boolean {
-  return Object.entries(wanted).every(([view, fns]) => current?.[view]?.map === fns.map && current?.[view]?.reduce === fns.reduce);
+/** The app's views that `current` lacks or defines otherwise. */
+function missingViews(current: Views | undefined, wanted: Views): string[] {
+  return Object.entries(wanted)
+    .filter(([view, fns]) => current?.[view]?.map !== fns.map || current?.[view]?.reduce !== fns.reduce)
+    .map(([view]) => view);
 }
 
 /**
@@ -46,8 +54,9 @@ export async function ensureDesignDocuments(db: Couchbase, options: { syncwait?:
   const { syncwait = 60, log = () => {} } = options;
   for (const [name, views] of Object.entries(appViews)) {
     const current = await published(db, name);
-    if (hasAll(current?.views, views)) continue;
-    log(`Publishing the design document '${name}' (views: ${Object.keys(views).join(', ')}) ...`);
+    const missing = missingViews(current?.views, views);
+    if (missing.length === 0) continue;
+    log(`Publishing the design document '${name}' (views: ${missing.join(', ')}) ...`);
     await db.designCreate(name, { views: { ...current?.views, ...views } }, { useDevmode: true, syncwait });
     await db.designPublish(name, { syncwait });
   }

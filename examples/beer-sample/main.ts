@@ -48,7 +48,8 @@ async function stop(): Promise<void> {
 }
 
 try {
-  cb = await connect(target.bucket('beer-sample'));
+  // A generous bootstrap timeout: an emulator that has just loaded the dataset may share a busy machine.
+  cb = await connect({ ...target.bucket('beer-sample'), configTimeout: 30 });
   await ensureDesignDocuments(cb, { log: console.error });
   app = await buildApp({ db: cb });
   await app.listen({ host: '127.0.0.1', port });
