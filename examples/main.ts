@@ -4,6 +4,7 @@
  */
 import { countersAndAppend } from './counters-and-append.js';
 import { crud } from './crud.js';
+import { designDocs } from './design-docs.js';
 import { durability } from './durability.js';
 import { encodings } from './encodings.js';
 import { errorHandling } from './error-handling.js';
@@ -12,6 +13,7 @@ import { items } from './items.js';
 import { locking } from './locking.js';
 import { openTarget, type Target } from './support/target.js';
 import { transcoders } from './transcoders.js';
+import { views } from './views.js';
 
 const programs: Array<[string, (target: Target) => Promise<void>]> = [
   ['Hello Couchbase', helloCouchbase],
@@ -23,6 +25,8 @@ const programs: Array<[string, (target: Target) => Promise<void>]> = [
   ['Custom Transcoders and Bypassing Conversion', transcoders],
   ['Item API', items],
   ['Durability and Replicas', durability],
+  ['Querying Views', views],
+  ['Design Document Management', designDocs],
 ];
 
 const target = await openTarget();

@@ -41,7 +41,7 @@ test('npm run examples runs every seed program on the embedded emulator', async 
   const env = { ...process.env };
   delete env.COUCHBASE_CONNSTR;
   const { stdout } = await run(process.execPath, ['--import=tsx', 'examples/main.ts'], { cwd: root, env, timeout: 110_000 });
-  t.regex(stdout, /All 9 programs ran\.\n$/);
+  t.regex(stdout, /All 11 programs ran\.\n$/);
 
   const crud = stdout.split('=== CRUD Example ===\n')[1]?.split('\n\n=== ')[0] ?? '';
   t.is(crud.replace(/CAS=0x[0-9a-f]+/g, 'CAS=0x#'), crudExpected);
@@ -49,4 +49,7 @@ test('npm run examples runs every seed program on the embedded emulator', async 
   t.regex(stdout, /=== Hello Couchbase ===\nJuleøl, ABV: 5\.9\nOperationResult<RC=0x0, Key=aass_brewery-juleol, CAS=0x[0-9a-f]+>/);
   t.regex(stdout, /'Hello World'\n'Hello World \.\.again'\nHello World \.\.again/);
   t.regex(stdout, /friends of mark: anna, bob, carol/);
+  t.regex(stdout, /=== Querying Views ===\nMapped key: \["21st_amendment_brewery_cafe"\]\nEmitted value: null\nDocument ID: 21st_amendment_brewery_cafe\n[^]*\.\.\. 7300 more rows\n/);
+  t.regex(stdout, /\n30 beers listed, the first: \.38 Special Bitter \(brewery sullivan_s_black_forest_brew_haus_grill\)\n/);
+  t.regex(stdout, /styles\/by_style: American Rye Ale or Lager: 11, [^]*querying a deleted design document: HTTP 404/);
 });
