@@ -150,6 +150,13 @@ test('IxJS: a failed key is thrown from the loop, with the keys in flight droppe
   t.is(fake.inflight, 0);
 });
 
+test('RxJS: a finite pullable source completes once its last result is out', async (t) => {
+  const fake: FakeCore = new FakeCore(batcherTicks(), (key) => defer(() => new Promise<Response>((resolve) => setTimeout(() => resolve(fake.value(key)), 2))));
+  const got = await firstValueFrom(pullable(['a', 'b', 'c', 'd', 'e']).pipe(getEachOn(fake, { concurrency: 2, ordered: true }, site), toArray()));
+  t.deepEqual(got.map((r) => r.key), ['a', 'b', 'c', 'd', 'e']);
+  t.is(fake.maxInflight, 2);
+});
+
 test('RxJS: take() on an endless pullable source completes and closes it', async (t) => {
   const fake: FakeCore = new FakeCore(() => Date.now(), (key) => defer(async () => fake.value(key)));
   const { state, gen } = keys();

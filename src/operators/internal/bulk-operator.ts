@@ -52,6 +52,7 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
     const window: BulkWindow<I, R> = new BulkWindow<I, R>(start, spec.ordered, (result) => {
       subscriber.next(result);
       feed.refill();
+      finish();
     }, (error) => subscriber.error(error instanceof Error ? spec.site.apply(error) : error));
 
     const feed = isPullable(source) ? pullFeed(source) : pushFeed(source);
@@ -116,7 +117,6 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
           while (!closed && !queue.empty && window.occupied < spec.concurrency) window.push(queue.shift());
         } while (again && !closed);
         refilling = false;
-        if (!closed) finish();
       };
       let subscription: Subscription | undefined;
       return {
