@@ -21,7 +21,11 @@ function log(msg) {
 }
 
 const checkout = existsSync(join(packageRoot, '.git'));
-if (!checkout && !fromSourceRequested()) {
+if (checkout) {
+  log('building the addon from source (git checkout)');
+} else if (fromSourceRequested()) {
+  log('building the addon from source (as requested)');
+} else {
   const misfit = prebuiltMisfit();
   if (!misfit) {
     log(`using the prebuilt addon ${join(prebuiltDir(), addonName)}`);
