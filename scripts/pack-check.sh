@@ -53,7 +53,7 @@ install_app() {
   t=$(now)
   (cd "$dir" && PATH="$path" NPM_CONFIG_USERCONFIG="$work/npmrc" npm install --no-audit --no-fund --foreground-scripts "$@" "$tgz") \
     >"$dir/install.log" 2>&1 || { tail -40 "$dir/install.log"; fail "npm install in $dir"; }
-  echo "installed in $(since "$t"): $(grep '^couchbase-rx: ' "$dir/install.log" | head -1)"
+  echo "installed in $(since "$t") ($(grep -o 'added [0-9]* packages' "$dir/install.log")): $(grep '^couchbase-rx: ' "$dir/install.log" | head -1)"
   echo "*.node files under node_modules:"
   (cd "$dir" && find node_modules -name '*.node' | sort | sed 's/^/  /')
   [ -z "$(cd "$dir" && find node_modules -name '*.node' -not -path 'node_modules/couchbase-rx/*')" ] || fail "an addon other than couchbase-rx's was installed"
