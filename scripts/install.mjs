@@ -4,9 +4,8 @@
 // asked to (npm install --build-from-source, COUCHBASE_RX_BUILD_FROM_SOURCE=1), and in a git checkout.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { addonName, packageRoot, prebuiltDir, prebuiltMisfit } from './native-target.mjs';
+import { addonName, cmakeJsArgs, packageRoot, prebuiltDir, prebuiltMisfit } from './native-target.mjs';
 
 /** npm sets npm_config_build_from_source to "true" for --build-from-source (or a package name list). */
 function fromSourceRequested() {
@@ -34,20 +33,19 @@ if (checkout) {
   log(`no usable prebuilt addon (${misfit}): building from source`);
 }
 
-const cmakeJs = createRequire(join(packageRoot, 'package.json')).resolve('cmake-js/bin/cmake-js');
-const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn'], {
+const build = spawnSync(process.execPath, cmakeJsArgs('compile', '--log-level', 'warn'), {
   cwd: packageRoot,
   stdio: 'inherit',
 });
 if (build.status !== 0) {
   log(
     'the source build failed. It needs CMake >= 3.15, a C/C++ compiler, OpenSSL headers and node\'s headers ' +
-      '(uv.h); see "Building from source" in README.md',
+      '(uv.h); see "Install" in README.md',
   );
   process.exit(build.status ?? 1);
 }
 
-// An installed package keeps only the addon: the build tree (libcouchbase's objects) is 30+ MB.
+// An installed package keeps only the addon: the build tree (libcouchbase's objects) is about 15 MB.
 if (!checkout) {
   const buildDir = join(packageRoot, 'build');
   for (const entry of readdirSync(buildDir)) if (entry !== 'Release') rmSync(join(buildDir, entry), { recursive: true, force: true });

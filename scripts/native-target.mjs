@@ -2,12 +2,18 @@
 // Shared by scripts/prebuild.mjs (pack time) and scripts/install.mjs (install time).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const addonName = 'couchbase_rx.node';
 export const metaName = 'couchbase_rx.json';
+
+/** node's arguments for a cmake-js command (no npx: it may not be on the PATH of an install). */
+export function cmakeJsArgs(...args) {
+  return [createRequire(join(packageRoot, 'package.json')).resolve('cmake-js/bin/cmake-js'), ...args];
+}
 
 /** prebuilds/<platform>-<arch>: the folder loadNative() looks in after build/Release. */
 export function prebuiltDir(root = packageRoot) {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   addonName,
+  cmakeJsArgs,
   loadFailure,
   metaName,
   packageRoot,
@@ -24,10 +25,9 @@ function run(cmd, args, env = process.env) {
 }
 
 const out = join(packageRoot, 'build', 'prebuild');
-const cmakeJs = createRequire(join(packageRoot, 'package.json')).resolve('cmake-js/bin/cmake-js');
 const env = { ...process.env };
 delete env.LIBCOUCHBASE_PREFIX;
-run(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn', '-O', out, '--CDCBRX_BUNDLED_LCB=ON'], env);
+run(process.execPath, cmakeJsArgs('compile', '--log-level', 'warn', '-O', out, '--CDCBRX_BUNDLED_LCB=ON'), env);
 
 const dir = prebuiltDir();
 const target = join(dir, addonName);
