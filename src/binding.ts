@@ -240,8 +240,10 @@ let addon: NativeAddon | undefined;
 export function loadNative(): NativeAddon {
   if (!addon) {
     const require = createRequire(import.meta.url);
-    // From src/ (tsx) the build folder is one level up; from dist/src/ it is two.
-    const candidates = ['../build/Release/couchbase_rx.node', '../../build/Release/couchbase_rx.node'];
+    // From src/ (tsx) the package root is one level up; from dist/src/ it is two. A source build
+    // (build/) wins over the prebuilt addon a packed couchbase-rx ships (see scripts/install.mjs).
+    const prebuilt = `prebuilds/${process.platform}-${process.arch}/couchbase_rx.node`;
+    const candidates = ['../build/Release/couchbase_rx.node', '../../build/Release/couchbase_rx.node', `../${prebuilt}`, `../../${prebuilt}`];
     let firstError: unknown;
     for (const path of candidates) {
       try {
