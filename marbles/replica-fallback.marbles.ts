@@ -38,15 +38,37 @@ test("'first': a get that timed out is read from the first replica to answer, ma
   });
 });
 
-test("'all': every replica's answer, a failed one included", (t) => {
+/** Replica reads by index: replica 0 answers R after 2 ms, replica 1 times out after 4 ms, and the map has no replica 2. */
+function replicas(now: () => number, cold: Cold, two = true): FakeCore {
+  const fake: FakeCore = new FakeCore(now, (_key, cmd) => {
+    if (cmd.aux === 0) return cold('--r', { r: fake.value('R', 5n) }) as Observable<Response>;
+    if (cmd.aux === 1 && two) return cold('----t', { t: fake.failure(LcbStatus.LCB_ERR_TIMEOUT) }) as Observable<Response>;
+    return cold('n', { n: fake.failure(LcbStatus.LCB_ERR_NO_MATCHING_SERVER) }) as Observable<Response>;
+  });
+  return fake;
+}
+
+test("'all': every replica's answer, a failed one included; one read per replica the map lists", (t) => {
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
-    const fake = core(() => ts.now(), cold, '--r-(t|)');
+    const fake = replicas(() => ts.now(), cold);
     const timedOut = replica(new ValueResult('k', LcbStatus.LCB_ERR_TIMEOUT));
     expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>)
       .toBe('----R-(S|)', { R: replica(fake.valueResult('k', 'R', 5n)), S: timedOut });
     ts.flush();
-    t.deepEqual(fake.batches, [[{ at: 2, op: NativeOp.GetReplica, key: 'k', aux: -2 }]]);
+    t.deepEqual(fake.batches, [[0, 1, 2].map((aux) => ({ at: 2, op: NativeOp.GetReplica, key: 'k', aux }))]);
+  });
+});
+
+test("'all' when the map lists no replica: the original failure stands", (t) => {
+  const ts = marbleScheduler(t);
+  ts.run(({ cold, expectObservable }) => {
+    const none: FakeCore = new FakeCore(() => ts.now(), () => cold('n', { n: none.failure(LcbStatus.LCB_ERR_NO_MATCHING_SERVER) }) as Observable<Response>);
+    const failed = new ValueResult('b', LcbStatus.LCB_ERR_TIMEOUT);
+    expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(none, { mode: 'all' })) as Observable<unknown>)
+      .toBe('--#', undefined, timeout('k'));
+    expectObservable((cold('b|', { b: failed }) as Observable<never>).pipe(fallback(none, { mode: 'all' })) as Observable<unknown>)
+      .toBe('b|', { b: failed });
   });
 });
 
@@ -106,11 +128,11 @@ test('empty, never, and values of a healthy get pass through untouched', (t) => 
 test('early unsubscribe drops the replica read in flight; nothing is emitted after', (t) => {
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {
-    const fake = core(() => ts.now(), cold, '----r');
+    const fake = replicas(() => ts.now(), cold);
     expectObservable((cold('-#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>, '^--!').toBe('');
     ts.flush();
     t.is(fake.inflight, 0);
-    t.is(fake.cancelled, 1);
+    t.is(fake.cancelled, 2, 'replicas 0 and 1 were still to answer');
   });
 });
 

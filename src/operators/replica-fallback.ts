@@ -5,10 +5,8 @@
 import { Observable, takeWhile, type OperatorFunction } from 'rxjs';
 import type { Cancellable } from '../batcher.js';
 import type { Couchbase } from '../connection.js';
-import { checkMemcachedSupport } from '../core/memcached.js';
 import { asCouchbaseError } from '../core/core.js';
 import { ConnectError, CouchbaseError, LcbStatus, NetworkError, TimeoutError, rcToExctype } from '../errors/index.js';
-import type { KeyOp } from '../kv/context.js';
 import { replicaOp } from '../kv/get.js';
 import { CallSite } from '../op.js';
 import { checkOptions } from '../options.js';
@@ -63,8 +61,8 @@ export function needsReplica(rc: number): boolean {
  * whose failed results are read from replicas while the rest pass through). An error
  * notification of that kind ends the source, so the replica reads for its key are the last
  * emissions. With `'first'`, the replica's own failure is an error on the error path and a
- * failed result on the result path; `'all'` never hides one. Unsubscribing drops the reads
- * in flight.
+ * failed result on the result path; `'all'` never hides one, and when the cluster map lists
+ * no replica for the key the original failure stands. Unsubscribing drops the reads in flight.
  *
  * ## Example
  * ```ts
@@ -97,8 +95,12 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
     };
     const fail = (error: unknown): void => subscriber.error(site.apply(asCouchbaseError(where, error)));
 
-    /** Reads `key` from replicas; `quietly`: the source emitted the failure as a result. */
-    const fallBack = (key: string, quietly: boolean): void => {
+    /**
+     * Reads `failed.key` from replicas. `failed` is the source's failed result (emitted quietly)
+     * or its error; it stands when no replica exists to answer.
+     */
+    const fallBack = (key: string, failed: ValueResult | CouchbaseError): void => {
+      const quietly = failed instanceof ValueResult;
       let handle: Cancellable | undefined;
       let ended = false;
       const end = (): void => {
@@ -107,14 +109,17 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
         finish();
       };
       try {
-        const op = replicaOp(core, where, key, {});
         handle = mode === 'first'
-          ? runKeyOp(core, where, op, (r, e) => {
+          ? runKeyOp(core, where, replicaOp(core, where, key, {}), (r, e) => {
             if (e && !quietly) return fail(e);
             subscriber.next(markReplica(r));
             end();
           })
-          : everyReplica(core, where, op, (r) => subscriber.next(markReplica(r)), end);
+          : everyReplica(core, where, key, (r) => subscriber.next(markReplica(r)), (answers) => {
+            if (answers === 0 && !quietly) return fail(failed);
+            if (answers === 0) subscriber.next(failed as ValueResult);
+            end();
+          });
       } catch (error) {
         return fail(error);
       }
@@ -124,13 +129,13 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
     // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
     const subscription = source.pipe(takeWhile(() => !closed)).subscribe({
       next: (r) => {
-        if (r instanceof ValueResult && !r.success && needsReplica(r.rc)) fallBack(r.key, true);
+        if (r instanceof ValueResult && !r.success && needsReplica(r.rc)) fallBack(r.key, r);
         else subscriber.next(r);
       },
       error: (error: unknown) => {
         if (!(error instanceof CouchbaseError) || error.key === undefined || !needsReplica(error.rc)) return subscriber.error(error);
         sourceDone = true;
-        fallBack(error.key, false);
+        fallBack(error.key, error);
       },
       complete: () => {
         sourceDone = true;
@@ -150,12 +155,25 @@ function markReplica(r: ValueResult): MaybeReplica {
   return Object.assign(r, { replica: true as const });
 }
 
-/** Reads `key` from every replica (one response each): each answer as a result, failed ones included. */
-function everyReplica(core: OperatorCore, where: string, any: KeyOp<ValueResult>, each: (r: ValueResult) => void, end: () => void): Cancellable {
-  const op: KeyOp<ValueResult> = { ...any, cmd: { ...any.cmd, aux: -2 } };
-  if (core.memcached) checkMemcachedSupport(where, [op]);
-  return core.batcher.enqueue(op.cmd, (resp) => {
-    each(core.settle(op, [resp])[0]);
-    if (resp.final) end();
-  });
+/** Replica numbers a bucket can have (libcouchbase reads replica 0..2 by index). */
+const REPLICA_INDEXES = [0, 1, 2];
+
+/**
+ * Reads `key` from each replica the cluster map lists, one read per replica index, each
+ * answer (failed ones included) to `each`; then `end(answers)`. An index the map has no node
+ * for (beyond the bucket's replica count, or failed over) is answered at once with
+ * LCB_ERR_NO_MATCHING_SERVER and is no replica's answer. (libcouchbase's "every replica" mode
+ * would also read the active copy, and refuses outright when one replica is missing.)
+ */
+function everyReplica(core: OperatorCore, where: string, key: string, each: (r: ValueResult) => void, end: (answers: number) => void): Cancellable {
+  let left = REPLICA_INDEXES.length;
+  let answers = 0;
+  const handles = REPLICA_INDEXES.map((index) => runKeyOp(core, where, replicaOp(core, where, key, { index }), (r) => {
+    if (r.rc !== LcbStatus.LCB_ERR_NO_MATCHING_SERVER) {
+      answers++;
+      each(r);
+    }
+    if (--left === 0) end(answers);
+  }));
+  return { unsubscribe: () => handles.forEach((h) => h.unsubscribe()) };
 }
