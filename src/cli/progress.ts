@@ -38,7 +38,8 @@ export function barLine(s: ProgressState, width = 30): string {
   const filled = Math.floor(fraction * width);
   const bar = filled >= width ? '='.repeat(width) : `${'='.repeat(filled)}>${' '.repeat(width - filled - 1)}`;
   const perSecond = rate(s);
-  const eta = s.done >= s.total ? 'done' : `ETA ${duration(perSecond > 0 ? (s.total - s.done) / perSecond : Infinity)}`;
+  // The first second's rate says little about the rest: no estimate before it.
+  const eta = s.done >= s.total ? 'done' : `ETA ${duration(perSecond > 0 && s.elapsedMs >= 1000 ? (s.total - s.done) / perSecond : Infinity)}`;
   const failed = s.failed ? `  (${count(s.failed)} failed)` : '';
   return `[${bar}] ${count(s.done)}/${count(s.total)} docs  ${count(Math.round(perSecond))}/s  ${eta}${failed}`;
 }

@@ -100,5 +100,6 @@ test('the progress line on a terminal: bar, count, rate, time left; plain lines 
   t.is(barLine({ done: 3000, failed: 2, total: 6000, elapsedMs: 2000 }, 10), '[=====>    ] 3,000/6,000 docs  1,500/s  ETA 2s  (2 failed)');
   t.is(barLine({ done: 100, failed: 0, total: 100_000, elapsedMs: 1000 }, 10), '[>         ] 100/100,000 docs  100/s  ETA 16m39s');
   t.is(barLine({ done: 6000, failed: 0, total: 6000, elapsedMs: 4000 }, 10), '[==========] 6,000/6,000 docs  1,500/s  done');
+  t.is(barLine({ done: 1, failed: 0, total: 7303, elapsedMs: 100 }, 10), '[>         ] 1/7,303 docs  10/s  ETA ?');
   t.is(plainLine({ done: 1200, failed: 3, total: 7303, elapsedMs: 1000 }), 'loaded 1,200/7,303 docs (1,200/s, 3 failed)');
 });
