@@ -66,10 +66,15 @@ console.log(`Beer sample app running at http://127.0.0.1:${listening}/ (Ctrl-C s
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    // A second Ctrl-C while stopping: do not wait any longer.
-    if (stopping) process.exit(130);
+    // One Ctrl-C often arrives twice (from the terminal and relayed by npm): stop once.
+    if (stopping) return;
     stopping = true;
     console.error('Stopping ...');
+    // Should closing hang (a cluster that stopped answering), do not keep the user waiting.
+    setTimeout(() => {
+      console.error('Stopping took too long; exiting anyway.');
+      process.exit(1);
+    }, 10_000).unref();
     stop().then(
       () => console.error('Stopped.'),
       (e: unknown) => {
