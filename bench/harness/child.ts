@@ -1,0 +1,64 @@
+/**
+ * One client's process for one workload: connects, runs a pass whenever the harness asks,
+ * and reports its peak RSS (maxRSS) when told to exit. Alone in its process, so the RSS and
+ * the CPU time it reports are the client's own.
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { Client, Open } from '../clients/client.js';
+import { NODE_CLIENTS, type ChildArgs, type ChildMessage, type ParentMessage } from './protocol.js';
+import { percentile } from './stats.js';
+import { WORKLOADS } from './workloads.js';
+
+const args = JSON.parse(process.argv[2]!) as ChildArgs;
+const send = (m: ChildMessage) => process.send!(m);
+
+async function main(): Promise<void> {
+  const workload = WORKLOADS.find((w) => w.id === args.workload);
+  if (!workload) throw new Error(`no workload ${args.workload}`);
+  const { open } = await import(`../clients/${NODE_CLIENTS[args.client]}.js`) as { open: Open };
+  const opened = await open(args.target);
+  if ('na' in opened) {
+    send({ type: 'na', reason: opened.na });
+    process.disconnect();
+    return;
+  }
+  const client: Client = opened;
+  const has = workload.needs === 'sameTick' ? client.sameTick : client[workload.needs] !== undefined;
+  if (!has) {
+    send({ type: 'na', reason: client.missing[workload.needs] ?? `${args.client} has no ${workload.needs}` });
+    await client.close();
+    process.disconnect();
+    return;
+  }
+  process.on('message', (m: ParentMessage) => {
+    void (async () => {
+      try {
+        if (m === 'exit') {
+          await client.close();
+          send({ type: 'done', maxRssMb: process.resourceUsage().maxRSS / 1024 });
+          process.disconnect();
+          return;
+        }
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        const r = await workload.run(client, args.sizes);
+        const ms = performance.now() - start;
+        const used = process.cpuUsage(cpu);
+        const sorted = r.latencies?.sort((a, b) => a - b);
+        send({
+          type: 'pass', ops: r.ops, ms, cpuMs: (used.user + used.system) / 1000,
+          p50Us: sorted && percentile(sorted, 0.5), p99Us: sorted && percentile(sorted, 0.99),
+        });
+      } catch (error) {
+        send({ type: 'error', message: String((error as Error)?.stack ?? error) });
+      }
+    })();
+  });
+  send({ type: 'ready' });
+}
+
+main().catch((error) => {
+  send({ type: 'error', message: String((error as Error)?.stack ?? error) });
+  process.disconnect();
+});

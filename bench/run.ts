@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: every key-value workload for every client against the same servers,
+ * interleaved, then the views benchmark (bench/views.ts); writes bench/RESULTS.md.
+ *
+ *   npm run bench                      full run (< 20 min)
+ *   npm run bench -- --quick           small sizes, 3 rounds (< 2 min without views, which run --quick too)
+ *   npx tsx bench/run.ts --only get-seq,get-multi --servers memcached --clients couchbase-rx,"bare socket"
+ *        --passes 5 --no-views --out /tmp/r.md
+ *
+ * Clients: couchbase-rx, couchbase@4.7.1, couchbase@3.2.7, memjs, a bare socket, cbc-pillowfight.
+ * Servers: a memcached of its own, and the 3-node emulator (1 replica).
+ * @module
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Pillowfight, buildPillowfight } from './harness/pillowfight.js';
+import { NODE_CLIENTS, type NodeClient } from './harness/protocol.js';
+import { renderResults, summary, type Row } from './harness/report.js';
+import { ChildRunner, PillowfightRunner, type Runner } from './harness/runner.js';
+import { preload, startEmulatorServer, startMemcachedServer, type Server as RunningServer } from './harness/servers.js';
+import { FULL, QUICK, WORKLOADS, type Server } from './harness/workloads.js';
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    servers: { type: 'string', default: 'memcached,emulator' },
+    clients: { type: 'string' },
+    passes: { type: 'string' },
+    'no-views': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const started = new Date();
+const sizes = argv.quick ? QUICK : FULL;
+const passes = Number(argv.passes ?? (argv.quick ? 3 : 5));
+const servers = argv.servers!.split(',') as Server[];
+const allClients = [...Object.keys(NODE_CLIENTS), 'cbc-pillowfight'];
+const clients = argv.clients ? argv.clients.split(',') : allClients;
+const workloads = WORKLOADS.filter((w) => !argv.only || argv.only.split(',').includes(w.id));
+const out = argv.out ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function ensureOfficialAddon(): Promise<void> {
+  const { ensureCouchbase3 } = await import('../test/official/ensure-couchbase3.mjs' as string) as { ensureCouchbase3: () => Promise<unknown> };
+  await ensureCouchbase3();
+}
+
+/** One workload on one server: every client in turn, `passes` rounds. */
+async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[number], pf: Pillowfight | { na: string }): Promise<Row[]> {
+  const loadAverage = loadavg()[0]!.toFixed(2);
+  const runners: Runner[] = clients.map((c) => c === 'cbc-pillowfight'
+    ? new PillowfightRunner(pf, workload, sizes)
+    : new ChildRunner(c as NodeClient, workload, server.target, sizes));
+  const rows = runners.map((r): Row => ({ server: server.target.server, workload, client: r.client, passes: [], loadAverage }));
+  try {
+    const started_ = await Promise.all(runners.map((r) => r.start().catch((e: Error) => `failed to start: ${e.message.split('\n')[0]}`)));
+    started_.forEach((na, i) => {
+      if (na !== undefined) rows[i]!.na = na;
+    });
+    const live = runners.map((r, i) => ({ r, row: rows[i]! })).filter((x) => x.row.na === undefined);
+    for (let round = 0; round < passes; round++) {
+      for (let k = 0; k < live.length; k++) {
+        const { r, row } = live[(k + round) % live.length]!;
+        if (row.na !== undefined) continue;
+        const cpu0 = server.cpuMs();
+        try {
+          const p = await r.pass();
+          const serverCpuMs = server.cpuMs() - cpu0;
+          row.passes.push({
+            opsPerSec: p.ops / (p.ms / 1000), p50Us: p.p50Us, p99Us: p.p99Us,
+            clientCpuUsPerOp: (p.cpuMs * 1000) / p.ops, serverCpuUsPerOp: (serverCpuMs * 1000) / p.ops,
+          });
+        } catch (error) {
+          row.na = `failed: ${(error as Error).message.split('\n')[0]}`;
+          row.passes = [];
+          r.kill();
+        }
+      }
+    }
+    for (const { r, row } of live) {
+      if (row.na === undefined) row.maxRssMb = await r.finish().catch(() => undefined);
+    }
+  } finally {
+    for (const r of runners) r.kill();
+  }
+  for (const row of rows) {
+    const s = row.na === undefined ? summary(row) : undefined;
+    log(`  ${row.client.padEnd(16)} ${s ? `${Math.round(s.opsPerSec).toLocaleString('en').padStart(10)} ops/s` : `n/a: ${row.na}`}` +
+      `${s && Number.isFinite(s.p50Us) ? `  p50 ${s.p50Us.toFixed(1)} µs  p99 ${s.p99Us.toFixed(1)} µs` : ''}${row.maxRssMb ? `  RSS ${row.maxRssMb.toFixed(0)} MB` : ''}`);
+  }
+  return rows;
+}
+
+/** bench/views.ts, run as it is; its tables (stdout) go into RESULTS.md. */
+function runViews(): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import=tsx', 'bench/views.ts', ...(argv.quick ? ['--quick'] : [])], {
+      cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    child.on('close', (code) => resolve(code === 0
+      ? `\`node --import=tsx bench/views.ts${argv.quick ? ' --quick' : ''}\` (every client in its own process; emulator with 3 nodes in that process)\n${text}`
+      : `n/a — bench/views.ts failed (exit ${code})\n${text}`));
+  });
+}
+
+async function main(): Promise<void> {
+  const loadBefore = load();
+  log(`node ${process.version}, ${cpus().length} cores, load average ${loadBefore}${argv.quick ? ' (quick)' : ''}`);
+  await ensureOfficialAddon();
+  const built = clients.includes('cbc-pillowfight') ? await buildPillowfight() : { na: 'not selected' };
+  const notes: string[] = [];
+  const rows: Row[] = [];
+  for (const name of servers) {
+    const wanted = workloads.filter((w) => w.servers.includes(name));
+    if (wanted.length === 0) continue;
+    log(`== ${name}`);
+    const server = name === 'memcached' ? await startMemcachedServer() : await startEmulatorServer();
+    try {
+      await preload(server.target, sizes.bulk, sizes.window);
+      let pf: Pillowfight | { na: string } = 'na' in built ? built : { na: 'cbc-pillowfight: not prepared' };
+      if ('bin' in built) {
+        const p = new Pillowfight(built.bin, server.target, sizes.bulk);
+        try {
+          await p.prepare();
+          pf = p;
+          notes.push(`cbc-pillowfight on ${name}: its start-up and connect (${p.overheadMs.toFixed(0)} ms, median of 3 one-operation runs) is taken off every pass; built with libcouchbase's select IO plugin unless libevent's headers are installed (scripts/build-pillowfight.sh)`);
+        } catch (error) {
+          pf = { na: `cbc-pillowfight failed: ${(error as Error).message.split('\n')[0]}` };
+        }
+      }
+      for (const w of wanted) {
+        log(`-- ${name} / ${w.label} (load ${load()})`);
+        rows.push(...(await runWorkload(server, w, pf)));
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const views = argv['no-views'] ? undefined : await runViews();
+  const info = {
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    started, seconds: (Date.now() - started.getTime()) / 1000,
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(),
+    node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`, memoryGb: totalmem() / 2 ** 30,
+    loadBefore, loadAfter: load(), passes,
+    sizes: `sequential ${sizes.sequential.toLocaleString('en')} ops per pass, bulk ${sizes.bulk.toLocaleString('en')} docs per pass, durable ${sizes.durable.toLocaleString('en')}, windows of ${sizes.window.toLocaleString('en')}; documents are 150 bytes of JSON`,
+    notes, views,
+  };
+  writeFileSync(out, renderResults(info, rows));
+  log(`wrote ${out} in ${Math.round(info.seconds)} s`);
+}
+
+await main();
