@@ -67,6 +67,10 @@ test('a beer named <script> shows as text, on its page and in its forms', async 
 });
 
 test('a new brewery gets its name in lower case as its id', async (t) => {
+  const form = await web().app.inject('/breweries/create');
+  t.is(form.statusCode, 200);
+  t.true(form.body.includes('<h3>Create Brewery</h3>'));
+  t.true(form.body.includes('<textarea id="brewery_address" name="brewery_address"'));
   const r = await postForm(web().app, '/breweries/create', { brewery_name: 'Test Brauerei Köln', brewery_city: 'Köln', brewery_address: 'Hauptstr. 1\nHof 2' });
   t.is(r.statusCode, 303);
   t.is(r.headers.location, '/breweries/show/test_brauerei_koln');
