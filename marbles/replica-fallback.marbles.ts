@@ -54,7 +54,7 @@ test("'all': every replica's answer, a failed one included; one read per replica
     const fake = replicas(() => ts.now(), cold);
     const timedOut = replica(new ValueResult('k', LcbStatus.LCB_ERR_TIMEOUT));
     expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(fake, { mode: 'all' })) as Observable<unknown>)
-      .toBe('----R-(S|)', { R: replica(fake.valueResult('k', 'R', 5n)), S: timedOut });
+      .toBe('----R-(X|)', { R: replica(fake.valueResult('k', 'R', 5n)), X: timedOut });
     ts.flush();
     t.deepEqual(fake.batches, [[0, 1, 2].map((aux) => ({ at: 2, op: NativeOp.GetReplica, key: 'k', aux }))]);
   });

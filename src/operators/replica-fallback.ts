@@ -46,11 +46,12 @@ export function needsReplica(rc: number): boolean {
  *
  * ```
  * get:      --#                    TimeoutError for key k
- * replicas: --r-(s|)               one replica answers 2 ms after it is asked, another 2 ms later
+ * r0:       --r                    replica 0 answers 2 ms after it is asked
+ * r1:       ----x                  replica 1 fails (times out) 4 ms after it is asked
  *           replicaFallback(cb)
  * output:   ----(R|)               the first answer; R.replica === true
  *           replicaFallback(cb, { mode: 'all' })
- * output:   ----R-(S|)             one result per replica, failed ones included
+ * output:   ----R-(X|)             one result per replica, the failed one included
  *
  * get:      --#                    NotFoundError
  *           replicaFallback(cb)
