@@ -43,10 +43,10 @@ async function checkPerKey(t: import('ava').ExecutionContext, e: CouchbaseError,
 }
 
 /** Runs a durable multi call, fails node 1 over while it polls, and checks every key's outcome. */
-async function failoverDuring(t: import('ava').ExecutionContext, call: (cb: Awaited<ReturnType<typeof connect>>) => Promise<unknown>) {
+async function failoverDuring(t: import('ava').ExecutionContext, call: (cb: Awaited<ReturnType<typeof connect>>) => PromiseLike<unknown>) {
   const { emu, cb, stop } = await cluster();
   try {
-    const outcome = call(cb).then(() => undefined, (e: unknown) => e);
+    const outcome = Promise.resolve(call(cb)).then(() => undefined, (e: unknown) => e);
     await new Promise((r) => setTimeout(r, 60));
     await emu.failover(1);
     const e = await outcome;
