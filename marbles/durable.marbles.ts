@@ -1,6 +1,6 @@
 /** @test {durable} grouping per tick, backoff, fast impossible failures, DurabilityErrors, quiet, teardown. */
 import test from 'ava';
-import { of, type Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import { ArgumentError, DurabilityError, LcbStatus, NotSupportedError } from '../src/errors/index.js';
 import { CallSite } from '../src/op.js';
 import { durableOn, type DurableOptions } from '../src/operators/durable.js';
@@ -139,4 +139,19 @@ test('options are checked when the operator is made', (t) => {
   t.throws(() => durable(fake, { persistTo: 1, backoff: { factor: 0 } }), { instanceOf: ArgumentError, message: /factor/ });
   fake.memcached = true;
   t.throws(() => durable(fake, { persistTo: 1 }), { instanceOf: NotSupportedError });
+});
+
+test('a synchronous source stops as soon as the operator fails', (t) => {
+  const fake = new FakeCore(() => 0, () => of());
+  let sent = 0;
+  const endless = new Observable<unknown>((subscriber) => {
+    for (let i = 0; !subscriber.closed; i++) {
+      sent++;
+      subscriber.next(i === 2 ? 'not a result' : new OperationResult(`k${i}`, LcbStatus.LCB_ERR_DOCUMENT_EXISTS));
+    }
+  });
+  let error: unknown;
+  (endless as Observable<Result>).pipe(durable(fake, { persistTo: 1 })).subscribe({ error: (e) => (error = e) });
+  t.true(error instanceof ArgumentError);
+  t.is(sent, 4, 'the source stops at the value after the failure');
 });

@@ -1,6 +1,6 @@
 /** @test {getEach} batching windows, the in-flight bound, ordering, errors and the teardown checklist. */
 import test from 'ava';
-import { of, type Observable } from 'rxjs';
+import { NEVER, Observable, of } from 'rxjs';
 import type { Response } from '../src/batcher.js';
 import { ArgumentError, LcbStatus, NotFoundError, TimeoutError } from '../src/errors/index.js';
 import { ValueResult } from '../src/results.js';
@@ -145,4 +145,20 @@ test('options are checked when the operator is made', (t) => {
   t.throws(() => getEach(fake, { concurrency: 0 }), { instanceOf: ArgumentError, message: /concurrency/ });
   t.throws(() => getEach(fake, { quiet: 'yes' as never }), { instanceOf: ArgumentError, message: /quiet/ });
   t.throws(() => getEach(fake, { batch: 5 } as never), { instanceOf: ArgumentError, message: /unknown option 'batch'/ });
+});
+
+test('a synchronous source stops as soon as the operator fails', (t) => {
+  const fake = new FakeCore(() => 0, () => NEVER);
+  let sent = 0;
+  const endless = new Observable<string>((subscriber) => {
+    for (let i = 0; !subscriber.closed; i++) {
+      sent++;
+      subscriber.next(i === 3 ? '' : `k${i}`);
+    }
+  });
+  let error: unknown;
+  endless.pipe(getEach(fake, { concurrency: 10 })).subscribe({ error: (e) => (error = e) });
+  t.true(error instanceof ArgumentError);
+  t.is(sent, 5, 'the source stops at the value after the failure');
+  t.is(fake.inflight, 0);
 });

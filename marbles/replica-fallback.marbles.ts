@@ -67,7 +67,7 @@ test("'all' when the map lists no replica: the original failure stands", (t) => 
     const failed = new ValueResult('b', LcbStatus.LCB_ERR_TIMEOUT);
     expectObservable((cold('--#', undefined, timeout('k')) as Observable<never>).pipe(fallback(none, { mode: 'all' })) as Observable<unknown>)
       .toBe('--#', undefined, timeout('k'));
-    expectObservable((cold('b|', { b: failed }) as Observable<never>).pipe(fallback(none, { mode: 'all' })) as Observable<unknown>)
+    expectObservable((cold('b|', { b: failed }) as Observable<ValueResult>).pipe(fallback(none, { mode: 'all' })) as Observable<unknown>)
       .toBe('b|', { b: failed });
   });
 });

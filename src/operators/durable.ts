@@ -94,7 +94,7 @@ export function durableOn<R extends Result>(core: OperatorCore, options: Durable
       if (sourceDone && gate.pending === 0) subscriber.complete();
     };
     // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
-    const subscription = source.pipe(takeWhile(() => !closed)).subscribe({
+    const subscription = source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
       next: (result) => {
         if (!(result instanceof Result)) {
           subscriber.error(site.apply(argError(`${where}: expected mutation results (Result objects)`, result)));

@@ -128,7 +128,7 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
     };
 
     // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
-    const subscription = source.pipe(takeWhile(() => !closed)).subscribe({
+    const subscription = source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
       next: (r) => {
         if (r instanceof ValueResult && !r.success && needsReplica(r.rc)) fallBack(r.key, r);
         else subscriber.next(r);

@@ -121,8 +121,9 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
       let subscription: Subscription | undefined;
       return {
         begin: () => {
-          // takeWhile: a source still pushing synchronously when the window fails stops at its next value.
-          subscription = src.pipe(takeWhile(() => !closed)).subscribe({
+          // takeWhile: a source still pushing synchronously when the window fails (before this
+          // subscribe function has even returned its teardown) stops at its next value.
+          subscription = src.pipe(takeWhile(() => !subscriber.closed)).subscribe({
             next: (input) => {
               if (queue.empty && window.occupied < spec.concurrency) window.push(input);
               else queue.push(input);
