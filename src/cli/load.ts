@@ -21,6 +21,7 @@ export const LOAD_USAGE = `usage: couchbase-rx load <folder|zip> --bucket NAME [
   --username, -u USER      (default $COUCHBASE_USERNAME)
   --password, -p PASS      (default $COUCHBASE_PASSWORD)
   --concurrency N          documents in flight at most (default 512)
+  --timeout SECONDS        for each store (default 10); connecting may take up to 30 s
   --syncwait SECONDS       wait until each design document is usable (default 0: do not wait)`;
 
 export interface LoadOptions {
@@ -30,6 +31,8 @@ export interface LoadOptions {
   username?: string;
   password?: string;
   concurrency: number;
+  /** Seconds for each operation. */
+  timeout: number;
   syncwait: number;
 }
 
@@ -46,6 +49,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         username: { type: 'string', short: 'u' },
         password: { type: 'string', short: 'p' },
         concurrency: { type: 'string' },
+        timeout: { type: 'string' },
         syncwait: { type: 'string' },
       },
     });
@@ -57,6 +61,8 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   if (!values.bucket) return '--bucket is required';
   const concurrency = Number(values.concurrency ?? 512);
   if (!Number.isInteger(concurrency) || concurrency < 1) return '--concurrency must be a whole number, at least 1';
+  const timeout = Number(values.timeout ?? 10);
+  if (!Number.isFinite(timeout) || timeout <= 0) return '--timeout must be a positive number of seconds';
   const syncwait = Number(values.syncwait ?? 0);
   if (!Number.isFinite(syncwait) || syncwait < 0) return '--syncwait must be a number of seconds';
   return {
@@ -66,6 +72,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     username: values.username ?? env.COUCHBASE_USERNAME,
     password: values.password ?? env.COUCHBASE_PASSWORD,
     concurrency,
+    timeout,
     syncwait,
   };
 }
@@ -164,7 +171,11 @@ export async function load(options: LoadOptions, out: LoadOutput): Promise<LoadS
   const docs = files.filter((f) => f.kind === 'doc');
   const designs = files.filter((f) => f.kind === 'ddoc');
   out.line(`loading ${docs.length.toLocaleString('en-US')} documents and ${designs.length} design documents into '${options.bucket}'`);
-  const cb = await connect({ connectionString: options.connectionString, username: options.username, password: options.password });
+  // A bulk load waits longer than an interactive call would: a loaded cluster answers slower.
+  const cb = await connect({
+    connectionString: options.connectionString, username: options.username, password: options.password,
+    timeout: options.timeout, configTimeout: Math.max(30, options.timeout),
+  });
   try {
     const failures: string[] = [];
     const stored = await loadDocuments(cb, docs, options, out, failures);
