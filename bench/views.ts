@@ -10,7 +10,7 @@
  *   view as fast as they can (they have no way to slow the stream down), for comparison.
  * Every client runs in a child process of its own (one per client and phase), so its peak RSS
  * (`process.resourceUsage().maxRSS`) is its own; the emulator stays in this process. The phases
- * are interleaved: every round runs each client once; the median round is reported.
+ * are interleaved: every round runs each client once; the median pass is reported.
  * Besides rows/s (wall clock), each pass reports the CPU time the client and the emulator spent
  * per row: on a shared machine the wall clock moves with the load, CPU per row much less.
  * Run: `npx tsx bench/views.ts [--quick]` (5 rounds; quick: 10,000 rows, a 100,000-row stream, 3 rounds).
@@ -38,7 +38,7 @@ const RSS_TARGET_MB = 64;
 const profileDir = process.env.VIEWS_BENCH_PROFILE;
 
 type Client = 'couchbase-rx' | 'couchbase@3.2.7' | 'couchbase@4.7.1';
-type Phase = 'rows' | 'rows (subscribe)' | 'includeDocs' | 'stream 1M';
+type Phase = 'rows' | 'rows (subscribe)' | 'includeDocs' | 'stream';
 interface Target { connectionString: string; username: string; password: string }
 
 /** What a child reports. */
@@ -94,7 +94,7 @@ async function ourPass(target: Target, phase: Phase): Promise<{ pass: PassFn; cl
       return n;
     },
     // The slow consumer: each row waits for a turn of the event loop.
-    'stream 1M': async () => {
+    'stream': async () => {
       let n = 0;
       for await (const row of cb.query(DESIGN, FAN_VIEW)) {
         if (row.docid !== undefined) n++;
@@ -133,7 +133,7 @@ async function officialPass(name: 'couchbase3' | 'couchbase4', target: Target, p
       }
       return n;
     },
-    'stream 1M': () => count(FAN_VIEW),
+    'stream': () => count(FAN_VIEW),
   };
   const pass = passes[phase];
   if (!pass) throw new Error(`${name} has no '${phase}' phase`);
@@ -327,7 +327,7 @@ async function parent(): Promise<void> {
     for (const w of throughput) await w.finish();
 
     // The big view last: one pass each, RSS is what it is about.
-    const streams = spawn(['stream 1M'], fanDocs * rowsPerFanDoc);
+    const streams = spawn(['stream'], fanDocs * rowsPerFanDoc);
     await Promise.all(streams.map((w) => w.ready()));
     console.error(`${(fanDocs * rowsPerFanDoc).toLocaleString('en')}-row view`);
     for (const w of streams) {
@@ -346,7 +346,7 @@ function report(workers: Worker[], loadBefore: string, loadAfter: string): void 
   const ratio = (theirs: number, ours: number | undefined) => (ours === undefined ? '' : `${(ours / theirs).toFixed(2)}x`);
   console.log(`\n| phase | client | rows/s (median of ${rounds}) | couchbase-rx / this | CPU µs/row client, emulator (median) | rows per CPU-second | couchbase-rx / this | RSS after connect | peak RSS (maxRSS) |`);
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const w of workers.filter((x) => x.phase !== 'stream 1M')) {
+  for (const w of workers.filter((x) => x.phase !== 'stream')) {
     const ours = find('couchbase-rx', w.phase === 'rows (subscribe)' ? 'rows (subscribe)' : w.phase);
     const theirs = w.client !== 'couchbase-rx';
     console.log(`| ${w.phase} | ${w.client} | ${w.median.toLocaleString('en')} | ${theirs ? ratio(w.median, ours?.median) : ''} | ` +
@@ -356,7 +356,7 @@ function report(workers: Worker[], loadBefore: string, loadAfter: string): void 
   const fanRows = (fanDocs * rowsPerFanDoc).toLocaleString('en');
   console.log(`\n| ${fanRows}-row view | consumer | rows/s | RSS at start | peak RSS growth | peak RSS (maxRSS) |`);
   console.log('|---|---|---:|---:|---:|---:|');
-  for (const w of workers.filter((x) => x.phase === 'stream 1M')) {
+  for (const w of workers.filter((x) => x.phase === 'stream')) {
     const p = w.passes[0]!;
     const consumer = w.client === 'couchbase-rx' ? 'for await, setImmediate per row' : "'row' events, as fast as they come";
     console.log(`| ${w.client} | ${consumer} | ${p.rowsPerSec.toLocaleString('en')} | ${p.baseRssMb.toFixed(0)} MB | ${(p.peakRssMb - p.baseRssMb).toFixed(1)} MB | ${w.maxRssMb.toFixed(0)} MB |`);
@@ -366,7 +366,7 @@ function report(workers: Worker[], loadBefore: string, loadAfter: string): void 
   const rowsRatio = find('couchbase-rx', 'rows')!.median / best('rows');
   const docsRatio = find('couchbase-rx', 'includeDocs')!.median / best('includeDocs');
   const bestCpu = (phase: Phase) => Math.max(find('couchbase@3.2.7', phase)!.rowsPerCpuSecond, find('couchbase@4.7.1', phase)!.rowsPerCpuSecond);
-  const growth = find('couchbase-rx', 'stream 1M')!.growthMb;
+  const growth = find('couchbase-rx', 'stream')!.growthMb;
   console.log(`targets: rows/s >= 2x the faster official SDK: rows ${rowsRatio.toFixed(2)}x ${rowsRatio >= 2 ? 'met' : 'NOT met'}, ` +
     `includeDocs ${docsRatio.toFixed(2)}x ${docsRatio >= 2 ? 'met' : 'NOT met'}; ` +
     `${fanRows}-row stream RSS growth < ${RSS_TARGET_MB} MB: ${growth.toFixed(1)} MB ${growth < RSS_TARGET_MB ? 'met' : 'NOT met'}`);
