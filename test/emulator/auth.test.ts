@@ -119,6 +119,7 @@ for (const b of BUCKETS) {
       t.is((await c.request({ opcode: 0x04, key: 'doc' })).status, EACCESS, 'DELETE');
       t.is((await c.request({ opcode: 0xb5 })).status, EACCESS, 'GET_CLUSTER_CONFIG');
       t.is((await c.request({ opcode: 0x10 })).status, EACCESS, 'STAT');
+      t.is((await c.request({ opcode: 0x1b, extras: Buffer.alloc(4) })).status, EACCESS, 'VERBOSITY');
       const bad = await c.request({ opcode: 0x21, key: 'PLAIN', value: Buffer.from(`\0${b.name}\0wrong`) });
       t.is(bad.status, 0x20, 'a wrong password is AUTH_ERROR');
       t.is((await c.request({ opcode: 0x00, key: 'doc' })).status, EACCESS, 'still nothing readable');
