@@ -138,12 +138,14 @@ export class Cluster extends EventEmitter implements KvCluster {
     return user === this.username;
   }
 
-  /** HTTP basic auth: admin, or the bucket's own name and password (none needed if empty). */
+  /**
+   * HTTP basic auth: the administrator, or the bucket's own name with its password (empty or
+   * not). Couchbase Server 7 has no anonymous access, so a request without credentials is
+   * refused even for a bucket without a password.
+   */
   httpAuth(req: http.IncomingMessage, bucket?: string): boolean {
     const h = req.headers.authorization;
-    if (!h || !h.startsWith('Basic ')) {
-      return bucket !== undefined && this.buckets.get(bucket)?.bucket.password === '';
-    }
+    if (!h || !h.startsWith('Basic ')) return false;
     const dec = Buffer.from(h.slice(6), 'base64').toString('utf8');
     const i = dec.indexOf(':');
     const user = i < 0 ? dec : dec.slice(0, i);

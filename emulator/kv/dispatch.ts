@@ -35,7 +35,7 @@ on(Opcode.Hello, hello.hello);
 on(Opcode.GetErrorMap, hello.errorMap);
 on(Opcode.Noop, misc.noop);
 on(Opcode.Version, misc.version);
-on(Opcode.Verbosity, misc.noop);
+on(Opcode.Verbosity, misc.verbosity);
 on(Opcode.Quit, misc.quit);
 on(Opcode.QuitQ, misc.quit);
 on(Opcode.SaslListMechs, sasl.listMechs);

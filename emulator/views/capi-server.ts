@@ -126,7 +126,8 @@ async function handle(options: CapiHandlerOptions, req: IncomingMessage, res: Se
   }
   const bucketName = parts[0];
   if (!options.authenticate(req, bucketName)) {
-    throw new HttpError(401, 'unauthorized', 'Authentication failed for bucket ' + bucketName, {
+    // Couchbase Server's capi_frontend answers a failed bucket auth with this reason.
+    throw new HttpError(401, 'unauthorized', 'password required', {
       'www-authenticate': 'Basic realm="Couchbase Server"',
     });
   }

@@ -9,12 +9,21 @@
  * 4096 bytes or more ("too long key emitted") and more than 1 MiB emitted for one document
  * ("too much data emitted") are errors for that document, as in Couchbase.
  *
- * Nothing crosses the boundary but strings and numbers: documents go in as JSON text and are
- * parsed inside, results come out as JSON text, and errors are turned into strings inside
- * (a hostile `toString` then runs under the time limit too). The driver's state is private
- * to a closure and the global it hangs off is read-only, so user code cannot tamper with it.
+ * `node:vm` is no security boundary by itself, so:
+ * - nothing crosses it but strings and numbers: documents go in as JSON text, results come out
+ *   as one string, errors are turned into strings inside;
+ * - the emulator enters the context only through scripts run with the time limit, or through
+ *   driver methods that touch nothing user code can reach (its state is private to a closure,
+ *   kept in primitives and prototype-less objects, and every method wants a secret only the
+ *   emulator holds), so no user getter, setter or replaced built-in ever runs without the limit;
+ * - no promise can be made (no `Promise`, `async`, `await` or `import`, no string compilation,
+ *   no WebAssembly or Atomics): a rejected promise nobody handles would take the whole process
+ *   down, and `import()` fails with an error from the emulator's realm, whose constructor
+ *   reaches `process`;
+ * - callbacks that run later, outside any limit (FinalizationRegistry), are absent.
  */
 import vm from 'node:vm';
+import { randomBytes } from 'node:crypto';
 import { types } from 'node:util';
 
 /** Couchbase's per-document map output limits (mapreduce.cc MAX_EMIT_KEY_SIZE, max_kv_size_per_doc). */
@@ -49,14 +58,30 @@ export type MapResult = string[] | string;
 
 const DRIVER = '__couchbaseViewDriver';
 
-// The prelude runs once per context, before any user code. It captures the built-ins it
-// relies on, so user code replacing JSON.parse or Date.now later changes nothing here.
+/** Globals of a fresh context that user code must not have (see the module comment). */
+const REMOVED_GLOBALS = ['Promise', 'FinalizationRegistry', 'WebAssembly', 'Atomics', 'SharedArrayBuffer', 'console'];
+
+/** Syntax that makes promises; refused in function sources (escaped spellings are syntax errors). */
+const PROMISE_SYNTAX = /\b(async|await|import)\b/;
+
+// The prelude runs once per context, before any user code, and evaluates to a function the
+// emulator calls with the driver's secret. It captures the built-ins it relies on, so user code
+// replacing JSON.parse or Date.now later changes nothing here.
+//
+// Map output is one string: per document and map function, "R<n>:" and n items "<length>:<text>"
+// (key and value JSON texts, alternating), or "E<length>:<message>".
 const PRELUDE = `(function (global) {
   'use strict';
-  var parse = JSON.parse, stringify = JSON.stringify, now = Date.now;
+  var parse = JSON.parse, stringify = JSON.stringify, now = Date.now, create = Object.create;
+  var defineProperty = Object.defineProperty, freeze = Object.freeze;
+  var removed = ${JSON.stringify(REMOVED_GLOBALS)};
+  for (var r = 0; r < removed.length; r++) delete global[removed[r]];
+  if (typeof Array.fromAsync === 'function') delete Array.fromAsync;
   var MAX_KEY = ${MAX_EMIT_KEY_BYTES}, MAX_KV = ${MAX_EMIT_BYTES_PER_DOC};
-  var maps = [], reduces = [];
-  var input = null, output = null, pos = 0, current = -1, sink = null, emitted = 0, reduceInput = null;
+  var maps = create(null), mapCount = 0, reduces = create(null), reduceCount = 0;
+  var input = null, output = '', pos = 0, current = -1, reduceInput = null;
+  // The map function running now: emit() appends to chunk.
+  var mapping = false, chunk = '', items = 0, emitted = 0;
   // Memory taken by this run's emitted rows (bytes plus a per-row allowance).
   var runTotal = 0;
 
@@ -78,21 +103,21 @@ const PRELUDE = `(function (global) {
         var m = /<anonymous>:(\\d+):(\\d+)/.exec(e.stack);
         if (m) s += ' (line ' + m[1] + ':' + m[2] + ')';
       }
-      return s;
+      return '' + s;
     } catch (e2) {
       return 'runtime error';
     }
   }
   function emit(key, value) {
-    if (sink === null) return;
+    if (!mapping) return;
     var k = stringify(key);
-    if (k === undefined) k = 'null';
+    if (typeof k !== 'string') k = 'null';
     var kb = k.length * 3 < MAX_KEY ? k.length : utf8Length(k);
     if (kb >= MAX_KEY) throw 'too long key emitted: ' + kb + ' bytes';
     var v = stringify(value);
-    if (v === undefined) v = 'null';
-    sink[sink.length] = k;
-    sink[sink.length] = v;
+    if (typeof v !== 'string') v = 'null';
+    chunk += k.length + ':' + k + v.length + ':' + v;
+    items += 2;
     emitted += kb + v.length;
     runTotal += kb + v.length + 64;
     if (emitted > MAX_KV) throw 'too much data emitted: ' + emitted + ' bytes';
@@ -127,89 +152,137 @@ const PRELUDE = `(function (global) {
     return bytes;
   }
 
-  var driver = Object.freeze({
-    addMap: function (fn) { maps.push(fn); return maps.length - 1; },
-    addReduce: function (fn) { reduces.push(fn); return reduces.length - 1; },
-    setInput: function (value) { input = value; output = []; pos = 0; current = -1; sink = null; runTotal = 0; },
-    runTotal: function () { return runTotal; },
-    setReduceInput: function (value) { reduceInput = value; },
-    setBudget: function (ms) { input.budget = ms; },
-    seek: function (at) { pos = at; },
-    position: function () { return pos; },
-    current: function () { return current; },
-    output: function () { return output; },
-    // Maps input.docs[pos..] until done, past input.budget ms or past input.maxBytes emitted
-    // (at least one document).
-    mapSlice: function () {
-      var docs = input.docs, budget = input.budget, start = now(), first = pos, n = maps.length;
-      while (pos < docs.length) {
-        if (pos > first && (now() - start > budget || runTotal > input.maxBytes)) break;
-        var item = docs[pos], doc, meta, bad = null;
-        try {
-          doc = item.json ? parse(item.body) : item.body;
-          meta = parse(item.meta);
-        } catch (e) {
-          bad = describe(e);
-        }
-        for (var i = 0; i < n; i++) {
-          if (bad !== null) { output[pos * n + i] = bad; continue; }
-          current = i;
-          sink = [];
-          emitted = 0;
-          try {
-            maps[i](doc, meta);
-            output[pos * n + i] = sink;
-          } catch (e) {
-            sink = null;
-            output[pos * n + i] = describe(e);
-          }
-          sink = null;
-        }
-        current = -1;
-        pos++;
-      }
-      return pos;
-    },
-    // Runs reduce function reduceInput.fn; returns "=" + JSON text, or "!" + error message.
-    reduce: function () {
-      var r = reduceInput;
-      try {
-        var result = reduces[r.fn](parse(r.keys), parse(r.values), r.rereduce);
-        var text = stringify(result);
-        return '=' + (text === undefined ? 'null' : text);
-      } catch (e) {
-        return '!' + describe(e);
-      }
-    },
-  });
   var names = { emit: emit, log: log, sum: sum, dateToArray: dateToArray, decodeBase64: decodeBase64 };
   for (var name in names) {
-    Object.defineProperty(global, name, { value: names[name], writable: true, configurable: true });
+    defineProperty(global, name, { value: names[name], writable: true, configurable: true });
   }
-  Object.defineProperty(global, '${DRIVER}', { value: driver, writable: false, configurable: false, enumerable: false });
-})(this);`;
 
+  return function (secret) {
+    function check(token) {
+      if (token !== secret) throw 'not the view engine';
+    }
+    var driver = freeze({
+      addMap: function (t, fn) { check(t); maps[mapCount] = fn; return mapCount++; },
+      addReduce: function (t, fn) { check(t); reduces[reduceCount] = fn; return reduceCount++; },
+      setInput: function (t, value) { check(t); input = value; output = ''; pos = 0; current = -1; mapping = false; runTotal = 0; },
+      setReduceInput: function (t, value) { check(t); reduceInput = value; },
+      setBudget: function (t, ms) { check(t); input.budget = ms; },
+      seek: function (t, at) { check(t); pos = at; },
+      position: function (t) { check(t); return pos; },
+      current: function (t) { check(t); return current; },
+      output: function (t) { check(t); return output; },
+      runTotal: function (t) { check(t); return runTotal; },
+      // Maps input.docs[pos..] until done, past input.budget ms or past input.maxBytes emitted
+      // (at least one document). A document's records join the output once all its maps ran.
+      mapSlice: function (t) {
+        check(t);
+        var docs = input.docs, budget = input.budget, start = now(), first = pos, n = mapCount;
+        while (pos < docs.length) {
+          if (pos > first && (now() - start > budget || runTotal > input.maxBytes)) break;
+          var item = docs[pos], doc, meta, bad = null, docOut = '';
+          try {
+            doc = item.json ? parse(item.body) : item.body;
+            meta = parse(item.meta);
+          } catch (e) {
+            bad = describe(e);
+          }
+          for (var i = 0; i < n; i++) {
+            if (bad !== null) { docOut += 'E' + bad.length + ':' + bad; continue; }
+            var fn = maps[i];
+            current = i;
+            chunk = '';
+            items = 0;
+            emitted = 0;
+            mapping = true;
+            try {
+              fn(doc, meta);
+              mapping = false;
+              docOut += 'R' + items + ':' + chunk;
+            } catch (e) {
+              mapping = false;
+              var message = describe(e);
+              docOut += 'E' + message.length + ':' + message;
+            }
+          }
+          current = -1;
+          output += docOut;
+          pos++;
+        }
+        return pos;
+      },
+      // Runs reduce function reduceInput.fn; returns "=" + JSON text, or "!" + error message.
+      reduce: function (t) {
+        check(t);
+        var r = reduceInput;
+        try {
+          var result = reduces[r.fn](parse(r.keys), parse(r.values), r.rereduce);
+          var text = stringify(result);
+          return '=' + (typeof text === 'string' ? text : 'null');
+        } catch (e) {
+          return '!' + describe(e);
+        }
+      },
+    });
+    defineProperty(global, '${DRIVER}', { value: driver, writable: false, configurable: false, enumerable: false });
+    return driver;
+  };
+})(this)`;
+
+/** The driver's methods; each wants the secret first. */
 interface Driver {
-  addMap(fn: unknown): number;
-  addReduce(fn: unknown): number;
-  setInput(value: unknown): void;
-  setReduceInput(value: unknown): void;
-  setBudget(ms: number): void;
-  seek(at: number): void;
-  position(): number;
-  current(): number;
-  output(): unknown[];
-  runTotal(): number;
-  mapSlice(): number;
-  reduce(): string;
+  addMap(secret: string, fn: unknown): number;
+  addReduce(secret: string, fn: unknown): number;
+  setInput(secret: string, value: unknown): void;
+  setReduceInput(secret: string, value: unknown): void;
+  setBudget(secret: string, ms: number): void;
+  seek(secret: string, at: number): void;
+  position(secret: string): number;
+  current(secret: string): number;
+  output(secret: string): string;
+  runTotal(secret: string): number;
 }
-
-const mapSliceScript = new vm.Script(`${DRIVER}.mapSlice()`, { filename: 'couchbase-views-driver' });
-const reduceScript = new vm.Script(`${DRIVER}.reduce()`, { filename: 'couchbase-views-driver' });
 
 /** Normalises a function source the way it is compiled: one parenthesised expression. */
 function wrapSource(source: string): string {
   return `(${source.replace(/[\s;]+$/, '')}\n)`;
+}
+
+/** `import()` in a compiled function fails with a plain string, never an object of this realm. */
+function refuseImport(): never {
+  throw 'import is not available in view functions';
+}
+
+/** Reads "<length>:<text>" at `at`; returns the text and the position after it. */
+function readCounted(out: string, at: number): [string, number] {
+  const colon = out.indexOf(':', at);
+  const len = Number(out.slice(at, colon));
+  if (colon < 0 || !Number.isSafeInteger(len) || len < 0 || colon + 1 + len > out.length) throw new Error('malformed map output');
+  return [out.slice(colon + 1, colon + 1 + len), colon + 1 + len];
+}
+
+/** Decodes the driver's map output (see PRELUDE) into `count` results. */
+function decodeOutput(out: string, count: number): MapResult[] {
+  const results: MapResult[] = [];
+  let at = 0;
+  while (results.length < count && at < out.length) {
+    const tag = out[at];
+    if (tag === 'E') {
+      const [message, next] = readCounted(out, at + 1);
+      results.push(message);
+      at = next;
+    } else if (tag === 'R') {
+      const colon = out.indexOf(':', at);
+      const n = Number(out.slice(at + 1, colon));
+      if (colon < 0 || !Number.isSafeInteger(n) || n < 0) throw new Error('malformed map output');
+      at = colon + 1;
+      const row = new Array<string>(n);
+      for (let i = 0; i < n; i++) [row[i], at] = readCounted(out, at);
+      results.push(row);
+    } else {
+      throw new Error('malformed map output');
+    }
+  }
+  return results;
 }
 
 /** An incremental map over a batch of documents (see Sandbox.mapBegin). */
@@ -225,6 +298,9 @@ export interface MapRun {
 export class Sandbox {
   readonly #context: vm.Context;
   readonly #driver: Driver;
+  readonly #secret = randomBytes(16).toString('hex');
+  readonly #mapSlice: vm.Script;
+  readonly #reduce: vm.Script;
   readonly #timeoutMs: number;
   #maps = 0;
 
@@ -237,29 +313,34 @@ export class Sandbox {
     this.#timeoutMs = Math.max(1, Math.floor(timeoutMs));
     this.#context = vm.createContext(Object.create(null), {
       name: 'couchbase-views',
-      codeGeneration: { strings: true, wasm: false },
+      codeGeneration: { strings: false, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    vm.runInContext(PRELUDE, this.#context);
-    this.#driver = vm.runInContext(DRIVER, this.#context) as Driver;
+    const init = vm.runInContext(PRELUDE, this.#context) as (secret: string) => Driver;
+    this.#driver = init(this.#secret);
+    // The secret is in these scripts' source, which user code cannot read.
+    this.#mapSlice = new vm.Script(`${DRIVER}.mapSlice(${JSON.stringify(this.#secret)})`, { filename: 'couchbase-views-driver' });
+    this.#reduce = new vm.Script(`${DRIVER}.reduce(${JSON.stringify(this.#secret)})`, { filename: 'couchbase-views-driver' });
   }
 
   /** Compiles a map function; throws SandboxCompileError with V8's message. */
   addMap(source: string): number {
-    const index = this.#driver.addMap(this.#compile(source));
+    const index = this.#driver.addMap(this.#secret, this.#compile(source));
     this.#maps = index + 1;
     return index;
   }
 
   /** Compiles a custom (JavaScript) reduce function. */
   addReduce(source: string): number {
-    return this.#driver.addReduce(this.#compile(source));
+    return this.#driver.addReduce(this.#secret, this.#compile(source));
   }
 
   #compile(source: string): unknown {
+    const promise = PROMISE_SYNTAX.exec(source);
+    if (promise) throw new SandboxCompileError(`\`${promise[1]}' is not available in view functions`);
     let value: unknown;
     try {
-      const script = new vm.Script(wrapSource(source), { filename: '<anonymous>' });
+      const script = new vm.Script(wrapSource(source), { filename: '<anonymous>', importModuleDynamically: refuseImport });
       value = script.runInContext(this.#context, { timeout: this.#retryTimeoutMs });
     } catch (e) {
       throw new SandboxCompileError(isTimeout(e) ? 'timeout' : describeOutside(e));
@@ -280,12 +361,13 @@ export class Sandbox {
    */
   mapBegin(docs: MapInput[], ids: string[], maxBytes = Infinity): MapRun {
     const driver = this.#driver;
-    driver.setInput({ docs, budget: this.#sliceMs, maxBytes });
+    const secret = this.#secret;
+    driver.setInput(secret, { docs, budget: this.#sliceMs, maxBytes });
     let retried = -1;
     let finished = false;
     const step = (): boolean => {
       if (finished) return true;
-      const at = driver.position();
+      const at = driver.position(secret);
       if (at >= docs.length) return (finished = true);
       let fn = -1;
       try {
@@ -293,45 +375,36 @@ export class Sandbox {
         // past the time limit hits the hard limit. The document is then retried alone, with
         // more time, so that a stall of the whole process (GC, a loaded machine) is not taken
         // for a loop.
-        mapSliceScript.runInContext(this.#context, {
+        this.#mapSlice.runInContext(this.#context, {
           timeout: retried === at ? this.#retryTimeoutMs : this.#timeoutMs + this.#sliceMs,
         });
-        if (retried === at) driver.setBudget(this.#sliceMs);
+        if (retried === at) driver.setBudget(secret, this.#sliceMs);
       } catch (e) {
-        fn = driver.current();
-        // The document in progress, or (no map function running: the time ran out in
-        // microtasks queued by the slice) the slice's first document.
-        const culprit = fn >= 0 ? driver.position() : at;
+        fn = driver.current(secret);
+        // The document in progress, or (no map function running: the time ran out in the
+        // driver itself) the slice's first document.
+        const culprit = fn >= 0 ? driver.position(secret) : at;
         if (isTimeout(e) && retried !== culprit) {
-          driver.seek(culprit);
+          driver.seek(secret, culprit);
           retried = culprit;
-          driver.setBudget(-1);
+          driver.setBudget(secret, -1);
           return false;
         }
         finished = true;
-        driver.setInput(null);
+        driver.setInput(secret, null);
         const reason = isTimeout(e) ? 'timeout' : describeOutside(e);
         throw new SandboxTimeoutError(reason, { cause: { doc: ids[culprit], map: fn } });
       }
-      return (finished = driver.position() >= docs.length);
+      return (finished = driver.position(secret) >= docs.length);
     };
     const results = (): MapResult[] => {
-      const n = this.#maps;
-      const raw = driver.output();
-      const out: MapResult[] = new Array(docs.length * n);
-      for (let i = 0; i < out.length; i++) {
-        const r = raw[i];
-        if (typeof r === 'string') out[i] = r;
-        else if (Array.isArray(r)) {
-          const flat = new Array<string>(r.length);
-          for (let j = 0; j < r.length; j++) flat[j] = String(r[j]);
-          out[i] = flat;
-        } else out[i] = 'runtime error';
-      }
-      driver.setInput(null);
+      const count = docs.length * this.#maps;
+      const out = decodeOutput(driver.output(secret), count);
+      while (out.length < count) out.push('runtime error');
+      driver.setInput(secret, null);
       return out;
     };
-    return { step, results, emitted: () => driver.runTotal() };
+    return { step, results, emitted: () => driver.runTotal(secret) };
   }
 
   /** Maps documents synchronously (mapBegin, stepped to the end). */
@@ -348,15 +421,15 @@ export class Sandbox {
   reduce(fn: number, keys: string, values: string, rereduce: boolean): string {
     let out: unknown;
     for (const timeout of [this.#timeoutMs, this.#retryTimeoutMs]) {
-      this.#driver.setReduceInput({ fn, keys, values, rereduce });
+      this.#driver.setReduceInput(this.#secret, { fn, keys, values, rereduce });
       try {
-        out = reduceScript.runInContext(this.#context, { timeout });
+        out = this.#reduce.runInContext(this.#context, { timeout });
         break;
       } catch (e) {
         if (!isTimeout(e)) throw new Error(describeOutside(e));
         if (timeout === this.#retryTimeoutMs) throw new SandboxTimeoutError('timeout');
       } finally {
-        this.#driver.setReduceInput(null);
+        this.#driver.setReduceInput(this.#secret, null);
       }
     }
     if (typeof out !== 'string') throw new Error('runtime error');

@@ -56,7 +56,8 @@ test.serial('pools and bucket configs carry the documented fields', async (t) =>
 });
 
 test.serial('basic auth: admin, bucket credentials for its own bucket, else 401', async (t) => {
-  t.is((await get('/pools/default/buckets/default', {})).status, 200); // no password on default
+  t.is((await get('/pools/default/buckets/default', {})).status, 401); // no anonymous access, even without a bucket password
+  t.is((await get('/pools/default/buckets/default', { authorization: 'Basic ' + Buffer.from('default:').toString('base64') })).status, 200);
   t.is((await get('/pools/default/buckets/other', {})).status, 401);
   const own = 'Basic ' + Buffer.from('other:pw').toString('base64');
   t.is((await get('/pools/default/b/other', { authorization: own })).status, 200);

@@ -8,6 +8,11 @@ export function noop(s: Session, r: Request): void {
   s.reply(r, Status.Success);
 }
 
+/** VERBOSITY changes nothing here, but as on kv_engine it needs an authenticated connection. */
+export function verbosity(s: Session, r: Request): void {
+  s.reply(r, s.user === undefined ? Status.Eaccess : Status.Success);
+}
+
 const versionBody = Buffer.from(VERSION);
 
 export function version(s: Session, r: Request): void {

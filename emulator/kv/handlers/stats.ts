@@ -4,6 +4,8 @@ import type { Request } from '../packet.js';
 import type { Session } from '../session.js';
 
 export function stat(s: Session, r: Request): void {
+  // As on kv_engine, an unauthenticated connection holds no privilege, statistics included.
+  if (s.user === undefined) return s.error(r, Status.Eaccess);
   const group = r.buf.toString('utf8', r.keyStart, r.keyStart + r.keylen);
   let stats: Record<string, string | number>;
   if (group === '') {

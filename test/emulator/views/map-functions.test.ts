@@ -112,7 +112,7 @@ test('an endless map function fails its view with a timeout, not the emulator', 
   t.is((await capi.view('loop', 'v')).body.total_rows, 200);
 });
 
-test('hostile functions: microtask loops, throwing proxies, tampered globals', async (t) => {
+test('hostile functions: no microtasks, throwing proxies, tampered globals', async (t) => {
   const capi = await startCapi({ functionTimeoutMs: 50 });
   t.teardown(() => capi.close());
   capi.source.set('a', { a: 1 });
@@ -133,7 +133,8 @@ test('hostile functions: microtask loops, throwing proxies, tampered globals', a
     },
   });
   const micro = await capi.view('h', 'micro');
-  t.regex(micro.body.errors[0].reason, /timeout/);
+  t.is(micro.status, 200);
+  t.deepEqual(micro.body.rows, [], 'Promise is not there: the function fails for each document');
   const proxy = await capi.view('p', 'proxy');
   t.is(proxy.status, 200);
   t.deepEqual(proxy.body.rows, []);
