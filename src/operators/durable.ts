@@ -89,11 +89,11 @@ export function durableOn<R extends Result>(core: OperatorCore, options: Durable
   return (source) => new Observable<R>((subscriber) => {
     const gate = new DurabilityGate(core, spec);
     let sourceDone = false;
-    let closed = false;
     const finish = (): void => {
       if (sourceDone && gate.pending === 0) subscriber.complete();
     };
-    // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
+    // takeWhile: a source still pushing synchronously once this fails (before the teardown below
+    // is even returned) stops at its next value.
     const subscription = source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
       next: (result) => {
         if (!(result instanceof Result)) {
@@ -118,7 +118,6 @@ export function durableOn<R extends Result>(core: OperatorCore, options: Durable
       },
     });
     return () => {
-      closed = true;
       subscription.unsubscribe();
       gate.dispose();
     };

@@ -90,7 +90,6 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
   return (source) => new Observable<MaybeReplica>((subscriber) => {
     const reads = new Set<Cancellable>();
     let sourceDone = false;
-    let closed = false;
     const finish = (): void => {
       if (sourceDone && reads.size === 0) subscriber.complete();
     };
@@ -127,7 +126,8 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
       if (!ended) reads.add(handle);
     };
 
-    // takeWhile: a source still pushing synchronously after a teardown stops at its next value.
+    // takeWhile: a source still pushing synchronously once this fails (before the teardown below
+    // is even returned) stops at its next value.
     const subscription = source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
       next: (r) => {
         if (r instanceof ValueResult && !r.success && needsReplica(r.rc)) fallBack(r.key, r);
@@ -144,7 +144,6 @@ export function replicaFallbackOn(core: OperatorCore, options: ReplicaFallbackOp
       },
     });
     return () => {
-      closed = true;
       subscription.unsubscribe();
       for (const h of reads) h.unsubscribe();
       reads.clear();
