@@ -24,7 +24,7 @@ export interface QueryOptions<T = ViewRow> extends QueryParams {
   streaming?: boolean;
   /** Turns each page of raw rows into what the view yields. */
   rowProcessor?: RowProcessor<T>;
-  /** Rows per request while paging (default 1000): the most rows held at once is about two pages. */
+  /** Rows per request while paging (default 5000: fewer requests, a few MB at most): the most rows held at once is about two pages. */
   pageSize?: number;
   /** Seconds each page request may take (default: libcouchbase's views timeout, 75 s). */
   timeout?: number;
@@ -56,7 +56,7 @@ function planQuery<T>(core: ConnectionCore, where: string, design: string, view:
   if (core.memcached) refuseOnMemcached(where, 'views');
   const includeDocs = readBool(where, 'includeDocs', o.includeDocs, false);
   readBool(where, 'streaming', o.streaming, true);
-  const pageSize = readUint(where, 'pageSize', o.pageSize, 1000, 1_000_000);
+  const pageSize = readUint(where, 'pageSize', o.pageSize, 5000, 1_000_000);
   if (pageSize === 0) throw argError(`${where}: 'pageSize' must be at least 1`, o.pageSize);
   const timeoutUs = o.timeout === undefined ? undefined : Math.round(readSeconds(where, 'timeout', o.timeout, 75) * 1e6);
   if (o.rowProcessor !== undefined && (o.rowProcessor === null || typeof o.rowProcessor.handleRows !== 'function')) {
