@@ -45,7 +45,6 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
   return (source) => new Observable<R>((subscriber) => {
     const { start, dispose } = run();
     let sourceDone = false;
-    let closed = false;
     const finish = (): void => {
       if (sourceDone && window.occupied === 0 && feed.idle) subscriber.complete();
     };
@@ -62,7 +61,7 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
       let it: AsyncIterator<I> | undefined;
       let pulling = false;
       const refill = (): void => {
-        if (pulling || sourceDone || closed || window.occupied >= spec.concurrency) return;
+        if (pulling || sourceDone || subscriber.closed || window.occupied >= spec.concurrency) return;
         pulling = true;
         let next: Promise<IteratorResult<I>>;
         try {
@@ -72,7 +71,7 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
         }
         next.then((r) => {
           pulling = false;
-          if (closed) return;
+          if (subscriber.closed) return;
           if (r.done) {
             sourceDone = true;
             return finish();
@@ -81,7 +80,7 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
           refill();
         }, (error: unknown) => {
           pulling = false;
-          if (!closed) subscriber.error(error);
+          subscriber.error(error);
         });
       };
       return {
@@ -114,8 +113,8 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
         refilling = true;
         do {
           again = false;
-          while (!closed && !queue.empty && window.occupied < spec.concurrency) window.push(queue.shift());
-        } while (again && !closed);
+          while (!subscriber.closed && !queue.empty && window.occupied < spec.concurrency) window.push(queue.shift());
+        } while (again && !subscriber.closed);
         refilling = false;
       };
       let subscription: Subscription | undefined;
@@ -152,7 +151,6 @@ export function bulkOperator<I, R>(spec: BulkSpec, run: () => BulkRun<I, R>): Op
       subscriber.error(error);
     }
     return () => {
-      closed = true;
       feed.close();
       window.close();
       dispose?.();
