@@ -16,7 +16,8 @@ import { BulkAsyncIterable } from './internal/bulk-iterable.js';
  * faster than the consumer takes results: an endless source runs in bounded memory.
  *
  * Options, durability and failures as in the RxJS
- * {@link import('../operators/store-each.js').storeEach}; a document waiting to become
+ * `storeEach` of
+ * `couchbase-rx/operators`; a document waiting to become
  * durable holds its slot. Leaving the `for await` loop drops what is in flight, stops the
  * durability polls and closes the source.
  *
