@@ -15,8 +15,8 @@ import { BulkAsyncIterable } from './internal/bulk-iterable.js';
  *
  * Keys pulled while slots are free go out together as one native batch; at most
  * `concurrency` keys are in flight or waiting to be taken. Options, ordering and failures as
- * in the RxJS `getEach` of `couchbase-rx/operators`. Leaving the `for await`
- * loop drops the keys in flight and closes the source.
+ * in the RxJS `getEach` of `couchbase-rx/operators`. Leaving the `for await` loop drops the
+ * keys in flight and closes the source.
  *
  * ## Example
  * ```ts

@@ -15,11 +15,9 @@ import { BulkAsyncIterable } from './internal/bulk-iterable.js';
  * Stores every document the source yields (`[key, value]` pairs or Items), pulling it no
  * faster than the consumer takes results: an endless source runs in bounded memory.
  *
- * Options, durability and failures as in the RxJS
- * `storeEach` of
- * `couchbase-rx/operators`; a document waiting to become
- * durable holds its slot. Leaving the `for await` loop drops what is in flight, stops the
- * durability polls and closes the source.
+ * Options, durability and failures as in the RxJS `storeEach` of `couchbase-rx/operators`;
+ * a document waiting to become durable holds its slot. Leaving the `for await` loop drops
+ * what is in flight, stops the durability polls and closes the source.
  *
  * ## Example
  * ```ts
