@@ -1,7 +1,8 @@
 /**
  * The guide's code samples, run as a reader would run them. Every ```ts fence of docs/guide/*.md
- * is a complete program: it is written to .tmp/docs-samples/ and run in its own process
- * (node --import=tsx) against one embedded emulator with the `default` and `beer-sample` buckets.
+ * (and of the reference pages the guide builds on, such as docs/views.md) is a complete program:
+ * it is written to .tmp/docs-samples/ and run in its own process (node --import=tsx) against one
+ * embedded emulator with the `default` and `beer-sample` buckets.
  *
  * Samples look like user code: they import 'couchbase-rx' (and '/operators', '/ix', '/emulator')
  * and connect to `couchbase://localhost/<bucket>` or `host: 'localhost'` with Administrator /
@@ -9,6 +10,7 @@
  * nodes; nothing else in a sample is changed, line for line, so a failure names the guide's line.
  * A ```text output fence right after a sample is what the sample must print (`…` stands for any
  * text within a line). A ```ts no-run fence is shown but not run (type-checked all the same).
+ * The reference pages' samples read COUCHBASE_CONNSTR / _USERNAME / _PASSWORD, set here too.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -19,11 +21,13 @@ import { startEmulator, type Emulator } from '../emulator/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const guideDir = path.join(root, 'docs/guide');
+/** Reference pages whose samples are part of the guide's (chapter 3 builds on views.md). */
+const mergedPages = ['docs/views.md'];
 const workDir = path.join(root, '.tmp/docs-samples');
 const sampleTimeoutMs = 60_000;
 
 interface Sample {
-  /** `docs/guide/<chapter>.md` */
+  /** The page, e.g. `docs/guide/02-documents.md`. */
   chapter: string;
   /** Line of the opening fence (1-based); the sample's line n is the chapter's line `fence + n`. */
   fence: number;
@@ -37,9 +41,9 @@ interface Sample {
 /** Every ts fence of the guide, in chapter order, with the output fence that follows it. */
 function extractSamples(): Sample[] {
   const samples: Sample[] = [];
-  for (const name of readdirSync(guideDir).filter((f) => f.endsWith('.md')).sort()) {
-    const chapter = `docs/guide/${name}`;
-    const lines = readFileSync(path.join(guideDir, name), 'utf8').split('\n');
+  const pages = [...readdirSync(guideDir).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/guide/${f}`), ...mergedPages];
+  for (const chapter of pages) {
+    const lines = readFileSync(path.join(root, chapter), 'utf8').split('\n');
     for (let i = 0; i < lines.length; i++) {
       const open = /^```(\S+)(.*)$/.exec(lines[i]!);
       if (!open) continue;
@@ -48,7 +52,7 @@ function extractSamples(): Sample[] {
       const body = lines.slice(i + 1, end).join('\n');
       const words = open[2]!.trim().split(/\s+/);
       if (open[1] === 'ts') {
-        const stem = `${name.replace(/\.md$/, '')}-L${i + 1}`;
+        const stem = `${path.basename(chapter, '.md')}-L${i + 1}`;
         samples.push({ chapter, fence: i + 1, code: body, run: !words.includes('no-run'), file: path.join(workDir, `${stem}.ts`) });
       } else if (open[1] === 'text' && words.includes('output')) {
         const last = samples[samples.length - 1];
@@ -81,7 +85,7 @@ function outputPattern(expected: string): RegExp {
 
 function runNode(args: string[], timeout: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: root, timeout, env: { ...process.env, ...sampleEnv }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const e = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
     });
@@ -91,6 +95,7 @@ function runNode(args: string[], timeout: number): Promise<{ code: number | null
 const samples = extractSamples();
 let emulator: Emulator | undefined;
 let hosts: string[] = [];
+let sampleEnv: Record<string, string> = {};
 
 test.before(async () => {
   rmSync(workDir, { recursive: true, force: true });
@@ -102,6 +107,7 @@ test.before(async () => {
     samples: { 'beer-sample': path.join(root, 'data/beer-sample/beer-sample.zip') },
   });
   hosts = emulator.connectionString.replace('couchbase://', '').split(',');
+  sampleEnv = { COUCHBASE_CONNSTR: emulator.connectionString, COUCHBASE_USERNAME: emulator.username, COUCHBASE_PASSWORD: emulator.password };
   for (const s of samples) writeFileSync(s.file, rewrite(s.code, hosts, workDir));
 });
 
@@ -113,6 +119,7 @@ test('the guide has samples in every chapter', (t) => {
   const chapters = readdirSync(guideDir).filter((f) => f.endsWith('.md') && f !== 'README.md');
   t.true(chapters.length >= 11, `chapters: ${chapters.join(', ')}`);
   for (const c of chapters) t.true(samples.some((s) => s.chapter === `docs/guide/${c}`), `no ts sample in docs/guide/${c}`);
+  for (const page of mergedPages) t.true(samples.some((s) => s.chapter === page), `no ts sample in ${page}`);
 });
 
 // One type-check of every sample (no-run ones included) against the sources, as a user's editor would.
@@ -124,8 +131,12 @@ test.serial('every sample type-checks', async (t) => {
   }));
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
   const r = await runNode([tsc, '-p', path.join(workDir, 'tsconfig.json')], 240_000);
-  const located = r.stdout.replace(/\.tmp\/docs-samples\/(.+?)-L(\d+)\.ts\((\d+),(\d+)\)/g,
-    (_, stem: string, fence: string, line: string) => `docs/guide/${stem}.md:${Number(fence) + Number(line)}`);
+  const byFile = new Map(samples.map((s) => [path.basename(s.file), s]));
+  const located = r.stdout.replace(/\.tmp\/docs-samples\/([^(]+\.ts)\((\d+),\d+\)/g,
+    (all, file: string, line: string) => {
+      const s = byFile.get(file);
+      return s ? `${s.chapter}:${s.fence + Number(line)}` : all;
+    });
   t.is(r.code, 0, located || r.stderr);
 });
 
