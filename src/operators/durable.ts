@@ -22,11 +22,15 @@ export interface DurableOptions {
   checkRemoved?: boolean;
   /** Seconds a result may wait before it fails with DurabilityError. Default: 5, or the connection's timeout if longer. */
   timeout?: number;
-  /**
-   * Delays between observe rounds, in seconds: `initial` (default 0.01), multiplied by `factor`
-   * (default 1.5) after each round, at most `max` (default 0.25).
-   */
-  backoff?: { initial?: number; factor?: number; max?: number };
+  /** Delays between observe rounds, in seconds. */
+  backoff?: {
+    /** The delay after the first round. Default 0.01. */
+    initial?: number;
+    /** Growth of the delay after each round. Default 1.5. */
+    factor?: number;
+    /** Cap on one delay. Default 0.25. */
+    max?: number;
+  };
   /**
    * `true`: a result whose durability fails is emitted with its `rc` set (`success` false) and
    * the stream goes on; `false`: the failure errors the stream. Default false.

@@ -18,6 +18,7 @@ export class Pullable<T> extends Observable<T> implements AsyncIterable<T> {
     this.#input = input;
   }
 
+  /** An iterator over the items, one pulled per `next()`. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const input = this.#input;
     if (Symbol.asyncIterator in input) return input[Symbol.asyncIterator]();

@@ -25,7 +25,10 @@ export interface ReplicaFallbackOptions {
 }
 
 /** A result of {@link replicaFallback}: read from a replica when `replica` is true. */
-export type MaybeReplica<T = unknown> = ValueResult<T> & { replica?: true };
+export type MaybeReplica<T = unknown> = ValueResult<T> & {
+  /** True when the result was read from a replica (it may be slightly behind the active copy). */
+  replica?: true;
+};
 
 const FALLBACK_OPTS = ['mode'];
 

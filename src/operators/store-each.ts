@@ -22,7 +22,7 @@ export type { StoreInput } from './internal/store-input.js';
 /** Options of {@link storeEach} (and of the IxJS storeEach in `couchbase-rx/ix`). */
 export interface StoreEachOptions extends Omit<StoreOptions, 'cas'> {
   /** `'set'` stores unconditionally, `'add'` only new keys, `'replace'` only existing ones. Default `'set'`. */
-  mode?: StoreMode;
+  mode?: 'set' | 'add' | 'replace';
   /**
    * Documents in flight at most: sent and not answered (or, with persistTo/replicateTo, not
    * durable) yet, plus, with `ordered`, done and waiting for an earlier one. Default 512.
