@@ -18,7 +18,7 @@ export const NativeOp = {
   Get: 1,
   /** `expiry` is the lock time in seconds (0 = server default). */
   GetAndLock: 2,
-  /** `aux`: -1 = first replica to answer, -2 = every replica (one response each), n >= 0 = replica n. */
+  /** `aux`: -1 = first replica to answer, -2 = libcouchbase's ALL mode (one response per copy, the active one included; refused when a replica is missing from the map), n >= 0 = replica n. */
   GetReplica: 3,
   Set: 10,
   Add: 11,
