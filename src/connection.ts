@@ -45,6 +45,8 @@ let openImpl: (options: ConnectOptions | string, addon: NativeAddon | undefined)
 
 /**
  * A connection to one bucket. Create it with {@link Couchbase.connect} (or {@link connect}).
+ * Every key-value call returns an {@link Op}: await it, or subscribe to it. One connection is
+ * meant to be shared by a whole process (per worker thread); calls of one tick go out as one batch.
  *
  * ```ts
  * const cb = await Couchbase.connect({ bucket: 'default', host: 'localhost' });
@@ -52,6 +54,8 @@ let openImpl: (options: ConnectOptions | string, addon: NativeAddon | undefined)
  * (await cb.get('k')).value;   // { a: 1 }
  * await cb.close();
  * ```
+ *
+ * See the guide: docs/guide/02-documents.md.
  */
 export class Couchbase {
   #core: ConnectionCore;
@@ -67,6 +71,11 @@ export class Couchbase {
 
   /**
    * Connects to a bucket. Host names are resolved asynchronously first.
+   *
+   * ```ts
+   * const cb = await Couchbase.connect({ bucket: 'beer-sample', host: 'localhost', username: 'Administrator', password: 'password' });
+   * const cb2 = await Couchbase.connect('couchbase://10.0.0.1,10.0.0.2/default?operation_timeout=5.5');
+   * ```
    * @param options connection options, or a connection string
    * @throws ArgumentError for bad options; ConnectError/AuthError/BucketNotFoundError/TimeoutError when bootstrap fails
    */
@@ -90,6 +99,7 @@ export class Couchbase {
   get quiet(): boolean {
     return this.#core.quiet;
   }
+  /** Applies to later calls. */
   set quiet(quiet: boolean) {
     this.#core.quiet = Boolean(quiet);
   }
@@ -98,6 +108,7 @@ export class Couchbase {
   get dataPassthrough(): boolean {
     return this.#core.codec.dataPassthrough;
   }
+  /** Applies to later reads. */
   set dataPassthrough(on: boolean) {
     this.#core.codec.dataPassthrough = Boolean(on);
   }
@@ -106,6 +117,7 @@ export class Couchbase {
   get timeout(): number {
     return this.#core.timeout;
   }
+  /** Seconds; applies to operations started afterwards. */
   set timeout(seconds: number) {
     this.#core.timeout = seconds;
   }
@@ -114,6 +126,7 @@ export class Couchbase {
   get defaultFormat(): number {
     return this.#core.defaultFormat;
   }
+  /** An FMT_* constant; applies to later stores. */
   set defaultFormat(format: number) {
     this.#core.defaultFormat = readFormat('defaultFormat', format, FMT_JSON);
   }
@@ -122,6 +135,7 @@ export class Couchbase {
   get transcoder(): Transcoder {
     return this.#core.codec.transcoder;
   }
+  /** A Transcoder class or instance; null or undefined restores the built-in one. */
   set transcoder(t: TranscoderLike | null | undefined) {
     this.#core.codec.transcoder = resolveTranscoder(t ?? undefined);
   }
@@ -384,7 +398,17 @@ async function openWithSite(site: CallSite, options: ConnectOptions | string, ad
   }
 }
 
-/** Same as {@link Couchbase.connect}. */
+/**
+ * Connects to a bucket: the same as {@link Couchbase.connect}.
+ *
+ * ```ts
+ * import { connect } from 'couchbase-rx';
+ * const cb = await connect({ connectionString: 'couchbase://localhost/default', username: 'Administrator', password: 'password' });
+ * console.log(String(await cb.get('k', { quiet: true })));
+ * await cb.close();
+ * ```
+ * @param options connection options, or a connection string
+ */
 export function connect(options: ConnectOptions | string = {}): Promise<Couchbase> {
   return openWithSite(new CallSite(connect), options, undefined);
 }

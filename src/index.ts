@@ -12,7 +12,7 @@
 export {
   Couchbase, connect,
   type ConnectOptions, type GetOptions, type StoreOptions, type DeleteOptions, type CounterOptions, type AppendOptions,
-  type TouchOptions, type LockOptions, type ReplicaOptions, type EndureOptions,
+  type TouchOptions, type LockOptions, type ReplicaOptions, type EndureOptions, type KeyValues,
 } from './connection.js';
 export { Op, setCallSiteFrames } from './op.js';
 export { View } from './views/view.js';

@@ -17,8 +17,9 @@ export interface ItemOptions {
   ttl?: number;
   /** The fragment for appendItems / prependItems. */
   fragment?: unknown;
-  /** Durability for this item. */
+  /** Nodes that must have persisted this item's mutation (0..4). */
   persistTo?: number;
+  /** Replicas that must hold this item's mutation (0..3). */
   replicateTo?: number;
 }
 
@@ -47,6 +48,7 @@ export abstract class ItemCollection {
 
 /** A collection of items without per-item options. */
 export class ItemSequence extends ItemCollection {
+  /** The items, in order. */
   readonly items: Item[];
   constructor(items: Iterable<Item> = []) {
     super();
@@ -62,6 +64,7 @@ export class ItemSequence extends ItemCollection {
 
 /** A collection of items, each with its own options (cas, format, fragment, …). */
 export class ItemOptionDict extends ItemCollection {
+  /** Each item with its options. */
   readonly dict = new Map<Item, ItemOptions>();
   constructor(entries?: Iterable<[Item, ItemOptions]>) {
     super();

@@ -209,9 +209,13 @@ export const defaultTranscoder = new Transcoder();
 
 /** A Transcoder class or instance (the `transcoder` connection option). */
 export type TranscoderLike = Transcoder | (new () => Transcoder) | {
+  /** A key to the bytes sent (default: UTF-8). */
   encodeKey?(key: string): Buffer;
+  /** Bytes received back to a key. */
   decodeKey?(bytes: Buffer): string;
+  /** A value and the store's format to the bytes stored and their flags. */
   encodeValue(value: unknown, format: number): [Buffer | Uint8Array, number];
+  /** The bytes and flags read to a value. */
   decodeValue(bytes: Buffer, flags: number): unknown;
 };
 

@@ -3,10 +3,15 @@
 
 /** Error flag bits of libcouchbase (lcb_ERROR_FLAGS). */
 export const ErrorFlag = {
+  /** A network failure: the connection or the node is the cause. */
   NETWORK: 1,
+  /** A sub-document operation's failure. */
   SUBDOC: 2,
+  /** Retrying the operation may succeed. */
   TRANSIENT: 4,
+  /** The connection is unusable. */
   FATAL: 8,
+  /** The input was invalid. */
   INPUT: 16,
 } as const;
 
@@ -19,9 +24,11 @@ export interface ErrorCodeInfo {
   readonly name: string;
   /** Numeric lcb_STATUS. */
   readonly rc: number;
+  /** Its category. */
   readonly type: ErrorType;
   /** Bitwise OR of {@link ErrorFlag}. */
   readonly flags: number;
+  /** libcouchbase's description of it. */
   readonly description: string;
 }
 
@@ -158,131 +165,258 @@ export const ERROR_CODES: readonly ErrorCodeInfo[] = [
 
 /** Named status codes, e.g. `LcbStatus.LCB_ERR_TIMEOUT === 201`. */
 export const LcbStatus = {
+  /** Success (Not an error) */
   LCB_SUCCESS: 0,
+  /** Generic error code */
   LCB_ERR_GENERIC: 100,
+  /** The request was not completed by the user-defined timeout */
   LCB_ERR_TIMEOUT: 201,
+  /** A request is cancelled and cannot be resolved in a non-ambiguous way. Most likely the request is in-flight on the socket and the socket gets closed. */
   LCB_ERR_REQUEST_CANCELED: 202,
+  /** It is unambiguously determined that the error was caused because of invalid arguments from the user */
   LCB_ERR_INVALID_ARGUMENT: 203,
+  /** It was determined from the config unambiguously that the service is not available */
   LCB_ERR_SERVICE_NOT_AVAILABLE: 204,
+  /** Internal server error */
   LCB_ERR_INTERNAL_SERVER_FAILURE: 205,
+  /** Authentication error. Possible reasons: incorrect authentication configuration, bucket doesn't exist or bucket may be hibernated. */
   LCB_ERR_AUTHENTICATION_FAILURE: 206,
+  /** Temporary failure */
   LCB_ERR_TEMPORARY_FAILURE: 207,
+  /** Parsing failed */
   LCB_ERR_PARSING_FAILURE: 208,
+  /** CAS mismatch */
   LCB_ERR_CAS_MISMATCH: 209,
+  /** A request is made but the current bucket is not found */
   LCB_ERR_BUCKET_NOT_FOUND: 210,
+  /** A request is made but the current collection (including scope) is not found */
   LCB_ERR_COLLECTION_NOT_FOUND: 211,
+  /** Encoding of user object failed while trying to write it to the cluster */
   LCB_ERR_ENCODING_FAILURE: 212,
+  /** Decoding of the data into the user object failed */
   LCB_ERR_DECODING_FAILURE: 213,
+  /** Unsupported operation */
   LCB_ERR_UNSUPPORTED_OPERATION: 214,
+  /** Ambiguous timeout */
   LCB_ERR_AMBIGUOUS_TIMEOUT: 215,
+  /** Unambiguous timeout */
   LCB_ERR_UNAMBIGUOUS_TIMEOUT: 216,
+  /** Scope is not found */
   LCB_ERR_SCOPE_NOT_FOUND: 217,
+  /** Index is not found */
   LCB_ERR_INDEX_NOT_FOUND: 218,
+  /** Index is exist already */
   LCB_ERR_INDEX_EXISTS: 219,
+  /** The service decided that the caller must be rate limited due to exceeding a rate threshold */
   LCB_ERR_RATE_LIMITED: 220,
+  /** The service decided that the caller must be limited due to exceeding a quota threshold */
   LCB_ERR_QUOTA_LIMITED: 221,
+  /** Document is not found */
   LCB_ERR_DOCUMENT_NOT_FOUND: 301,
+  /** Document is unretrievable */
   LCB_ERR_DOCUMENT_UNRETRIEVABLE: 302,
+  /** Document locked */
   LCB_ERR_DOCUMENT_LOCKED: 303,
+  /** Value too large */
   LCB_ERR_VALUE_TOO_LARGE: 304,
+  /** Document already exists */
   LCB_ERR_DOCUMENT_EXISTS: 305,
+  /** Value is not a JSON */
   LCB_ERR_VALUE_NOT_JSON: 306,
+  /** Durability level is not available */
   LCB_ERR_DURABILITY_LEVEL_NOT_AVAILABLE: 307,
+  /** Durability impossible */
   LCB_ERR_DURABILITY_IMPOSSIBLE: 308,
+  /** Durability ambiguous */
   LCB_ERR_DURABILITY_AMBIGUOUS: 309,
+  /** Durable write in progress */
   LCB_ERR_DURABLE_WRITE_IN_PROGRESS: 310,
+  /** Durable write re-commit in progress */
   LCB_ERR_DURABLE_WRITE_RE_COMMIT_IN_PROGRESS: 311,
+  /** Mutation lost */
   LCB_ERR_MUTATION_LOST: 312,
+  /** Subdoc: path not found */
   LCB_ERR_SUBDOC_PATH_NOT_FOUND: 313,
+  /** Subdoc: path mismatch */
   LCB_ERR_SUBDOC_PATH_MISMATCH: 314,
+  /** Subdoc: path invalid */
   LCB_ERR_SUBDOC_PATH_INVALID: 315,
+  /** Subdoc: path too big */
   LCB_ERR_SUBDOC_PATH_TOO_BIG: 316,
+  /** Subdoc: document too deep */
   LCB_ERR_SUBDOC_PATH_TOO_DEEP: 317,
+  /** Subdoc: value too deep */
   LCB_ERR_SUBDOC_VALUE_TOO_DEEP: 318,
+  /** Subdoc: cannot insert value */
   LCB_ERR_SUBDOC_VALUE_INVALID: 319,
+  /** Subdoc: document is not a JSON */
   LCB_ERR_SUBDOC_DOCUMENT_NOT_JSON: 320,
+  /** Subdoc: number is too big */
   LCB_ERR_SUBDOC_NUMBER_TOO_BIG: 321,
+  /** Subdoc: invalid delta range */
   LCB_ERR_SUBDOC_DELTA_INVALID: 322,
+  /** Subdoc: path already exists */
   LCB_ERR_SUBDOC_PATH_EXISTS: 323,
+  /** Subdoc: XATTR unknown macro */
   LCB_ERR_SUBDOC_XATTR_UNKNOWN_MACRO: 324,
+  /** Subdoc: XATTR invalid flag combination */
   LCB_ERR_SUBDOC_XATTR_INVALID_FLAG_COMBO: 325,
+  /** Subdoc: XATTR invalid key combination */
   LCB_ERR_SUBDOC_XATTR_INVALID_KEY_COMBO: 326,
+  /** Subdoc: XATTR unknown virtual attribute */
   LCB_ERR_SUBDOC_XATTR_UNKNOWN_VIRTUAL_ATTRIBUTE: 327,
+  /** Subdoc: XATTR cannot modify virtual attribute */
   LCB_ERR_SUBDOC_XATTR_CANNOT_MODIFY_VIRTUAL_ATTRIBUTE: 328,
+  /** Subdoc: XATTR invalid order */
   LCB_ERR_SUBDOC_XATTR_INVALID_ORDER: 329,
+  /** Planning failed */
   LCB_ERR_PLANNING_FAILURE: 401,
+  /** Query index failure */
   LCB_ERR_INDEX_FAILURE: 402,
+  /** Prepared statement failure */
   LCB_ERR_PREPARED_STATEMENT_FAILURE: 403,
+  /** Keyspace is not found (collection or bucket does not exist) */
   LCB_ERR_KEYSPACE_NOT_FOUND: 404,
+  /** Data service returned an error during execution of DML statement */
   LCB_ERR_DML_FAILURE: 405,
+  /** Compilation failed */
   LCB_ERR_COMPILATION_FAILED: 501,
+  /** Job queue is full */
   LCB_ERR_JOB_QUEUE_FULL: 502,
+  /** Dataset is not found */
   LCB_ERR_DATASET_NOT_FOUND: 503,
+  /** Dataverse is not found */
   LCB_ERR_DATAVERSE_NOT_FOUND: 504,
+  /** Dataset already exists */
   LCB_ERR_DATASET_EXISTS: 505,
+  /** Dataverse already exists */
   LCB_ERR_DATAVERSE_EXISTS: 506,
+  /** Analytics link is not found */
   LCB_ERR_ANALYTICS_LINK_NOT_FOUND: 507,
+  /** View is not found */
   LCB_ERR_VIEW_NOT_FOUND: 701,
+  /** Design document is not found */
   LCB_ERR_DESIGN_DOCUMENT_NOT_FOUND: 702,
+  /** Collection already exists */
   LCB_ERR_COLLECTION_ALREADY_EXISTS: 801,
+  /** Scope already exists */
   LCB_ERR_SCOPE_EXISTS: 802,
+  /** User is not found */
   LCB_ERR_USER_NOT_FOUND: 803,
+  /** Group is not found */
   LCB_ERR_GROUP_NOT_FOUND: 804,
+  /** Bucket already exists */
   LCB_ERR_BUCKET_ALREADY_EXISTS: 805,
+  /** OpenSSL encountered an error in the provided ciphersuites (TLS >= 1.3) */
   LCB_ERR_SSL_INVALID_CIPHERSUITES: 1000,
+  /** OpenSSL does not support any of the ciphers provided (TLS < 1.3) */
   LCB_ERR_SSL_NO_CIPHERS: 1001,
+  /** A generic error related to the SSL subsystem was encountered. Enable logging to see more details */
   LCB_ERR_SSL_ERROR: 1002,
+  /** Client could not verify server's certificate */
   LCB_ERR_SSL_CANTVERIFY: 1003,
+  /** The system or process has reached its maximum number of file descriptors */
   LCB_ERR_FD_LIMIT_REACHED: 1004,
+  /** The remote host is not reachable */
   LCB_ERR_NODE_UNREACHABLE: 1005,
+  /** Control code passed was unrecognized */
   LCB_ERR_CONTROL_UNKNOWN_CODE: 1006,
+  /** Invalid modifier for cntl operation (e.g. tried to read a write-only value */
   LCB_ERR_CONTROL_UNSUPPORTED_MODE: 1007,
+  /** Argument passed to cntl was badly formatted */
   LCB_ERR_CONTROL_INVALID_ARGUMENT: 1008,
+  /** The same key was specified more than once in the command list */
   LCB_ERR_DUPLICATE_COMMANDS: 1009,
+  /** The node the request was mapped to does not exist in the current cluster map. This may be the result of a failover */
   LCB_ERR_NO_MATCHING_SERVER: 1010,
+  /** This version of libcouchbase cannot load the specified plugin */
   LCB_ERR_PLUGIN_VERSION_MISMATCH: 1011,
+  /** Hostname specified for URI is in an invalid format */
   LCB_ERR_INVALID_HOST_FORMAT: 1012,
+  /** Illegal character */
   LCB_ERR_INVALID_CHAR: 1013,
+  /** The value for an environment variable recognized by libcouchbase was specified in an incorrect format. Check your environment for entries starting with 'LCB_' or 'LIBCOUCHBASE_' */
   LCB_ERR_BAD_ENVIRONMENT: 1014,
+  /** Memory allocation for libcouchbase failed. Severe problems ahead */
   LCB_ERR_NO_MEMORY: 1015,
+  /** Client not bootstrapped. Ensure bootstrap/connect was attempted and was successful */
   LCB_ERR_NO_CONFIGURATION: 1016,
+  /** Could not locate plugin library */
   LCB_ERR_DLOPEN_FAILED: 1017,
+  /** Required plugin initializer not found */
   LCB_ERR_DLSYM_FAILED: 1018,
+  /** The contents of the configuration cache file were invalid. Configuration will be fetched from the network */
   LCB_ERR_CONFIG_CACHE_INVALID: 1019,
+  /** Collections manifest of SDK is ahead of Server's */
   LCB_ERR_COLLECTION_MANIFEST_IS_AHEAD: 1020,
+  /** No Collections Manifest */
   LCB_ERR_COLLECTION_NO_MANIFEST: 1021,
+  /** Cannot apply collections manifest */
   LCB_ERR_COLLECTION_CANNOT_APPLY_MANIFEST: 1022,
+  /** Error code used internally within libcouchbase for SASL auth. Should not be visible from the API */
   LCB_ERR_AUTH_CONTINUE: 1023,
+  /** The remote host refused the connection */
   LCB_ERR_CONNECTION_REFUSED: 1024,
+  /** The remote host closed the connection */
   LCB_ERR_SOCKET_SHUTDOWN: 1025,
+  /** The connection was forcibly reset by the remote host */
   LCB_ERR_CONNECTION_RESET: 1026,
+  /** Could not assign a local port for this socket. For client sockets this means there are too many TCP sockets open */
   LCB_ERR_CANNOT_GET_PORT: 1027,
+  /** Incomplete packet was passed to forward function */
   LCB_ERR_INCOMPLETE_PACKET: 1028,
+  /** The requested feature is not supported by the client, either because of settings in the configured instance, or because of options disabled at the time the library was compiled */
   LCB_ERR_SDK_FEATURE_UNAVAILABLE: 1029,
+  /** The operation structure contains conflicting options */
   LCB_ERR_OPTIONS_CONFLICT: 1030,
+  /** A badly formatted packet was sent to the server. Please report this in a bug */
   LCB_ERR_KVENGINE_INVALID_PACKET: 1031,
+  /** Durability constraints requires more nodes/replicas than the cluster configuration allows. Durability constraints will never be satisfied */
   LCB_ERR_DURABILITY_TOO_MANY: 1032,
+  /** Internal error used for destroying unscheduled command data */
   LCB_ERR_SHEDULE_FAILURE: 1033,
+  /** The given item does not have a mutation token associated with it. this is either because fetching mutation tokens was not enabled, or you are trying to check on something not stored by this instance */
   LCB_ERR_DURABILITY_NO_MUTATION_TOKENS: 1034,
+  /** The requested SASL mechanism was not supported by the server. Either upgrade the server or change the mechanism requirements */
   LCB_ERR_SASLMECH_UNAVAILABLE: 1035,
+  /** Maximum allowed number of redirects reached. See lcb_cntl and the LCB_CNTL_MAX_REDIRECTS option to modify this limit */
   LCB_ERR_TOO_MANY_REDIRECTS: 1036,
+  /** The cluster map has changed and this operation could not be completed or retried internally. Try this operation again */
   LCB_ERR_MAP_CHANGED: 1037,
+  /** The server which received this command claims it is not hosting this key */
   LCB_ERR_NOT_MY_VBUCKET: 1038,
+  /** Unknown subdocument command */
   LCB_ERR_UNKNOWN_SUBDOC_COMMAND: 1039,
+  /** The server replied with an unrecognized status code. A newer version of this library may be able to decode it */
   LCB_ERR_KVENGINE_UNKNOWN_ERROR: 1040,
+  /** Invalid reply received from nameserver */
   LCB_ERR_NAMESERVER: 1041,
+  /** Invalid range */
   LCB_ERR_INVALID_RANGE: 1042,
+  /** Item not stored (did you try to append/prepend to a missing key?) */
   LCB_ERR_NOT_STORED: 1043,
+  /** Busy. This is an internal error */
   LCB_ERR_BUSY: 1044,
+  /** Internal libcouchbase error */
   LCB_ERR_SDK_INTERNAL: 1045,
+  /** The value requested to be incremented is not stored as a number */
   LCB_ERR_INVALID_DELTA: 1046,
+  /** No commands specified */
   LCB_ERR_NO_COMMANDS: 1047,
+  /** Generic network failure */
   LCB_ERR_NETWORK: 1048,
+  /** DNS/Hostname lookup failed */
   LCB_ERR_UNKNOWN_HOST: 1049,
+  /** Data received on socket was not in the expected format */
   LCB_ERR_PROTOCOL_ERROR: 1050,
+  /** Error while establishing TCP connection */
   LCB_ERR_CONNECT_ERROR: 1051,
+  /** An empty key was passed to an operation */
   LCB_ERR_EMPTY_KEY: 1052,
+  /** HTTP Operation failed. Inspect status code for details */
   LCB_ERR_HTTP: 1053,
+  /** Query execution failed. Inspect raw response object for information */
   LCB_ERR_QUERY: 1054,
+  /** Topology Change (internal) */
   LCB_ERR_TOPOLOGY_CHANGE: 1055,
 } as const;

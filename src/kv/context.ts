@@ -49,9 +49,13 @@ export interface StoreOptions {
 }
 /** Options of delete. */
 export interface DeleteOptions {
+  /** Only delete if the document's CAS is this (KeyExistsError otherwise). */
   cas?: bigint;
+  /** A missing key gives a failed result instead of NotFoundError. Default: the connection's `quiet`. */
   quiet?: boolean;
+  /** Wait until the removal is persisted on this many nodes (0..4). */
   persistTo?: number;
+  /** Wait until the removal reached this many replicas (0..3). */
   replicateTo?: number;
 }
 /** Options of incr/decr. */
@@ -65,11 +69,15 @@ export interface CounterOptions {
 }
 /** Options of append/prepend. */
 export interface AppendOptions {
+  /** Only change the value if the document's CAS is this. */
   cas?: bigint;
+  /** Expiry in seconds (<= 30 days relative, else absolute Unix time). */
   ttl?: number;
   /** FMT_UTF8 (default) or FMT_BYTES. */
   format?: number;
+  /** Wait until persisted on this many nodes (0..4). */
   persistTo?: number;
+  /** Wait until replicated to this many replicas (0..3). */
   replicateTo?: number;
 }
 /** Options of touch. */
@@ -86,12 +94,16 @@ export interface LockOptions {
 export interface ReplicaOptions {
   /** Replica number; omitted = the first replica to answer. */
   index?: number;
+  /** A missing key gives a failed result instead of NotFoundError. Default: the connection's `quiet`. */
   quiet?: boolean;
+  /** Return the raw bytes. */
   noFormat?: boolean;
 }
 /** Options of endure. */
 export interface EndureOptions {
+  /** Nodes (master included) that must have persisted the mutation, 0..4. */
   persistTo?: number;
+  /** Replicas that must hold the mutation, 0..3. */
   replicateTo?: number;
   /** The CAS of the mutation to wait for (0n: any). */
   cas?: bigint;
@@ -102,7 +114,14 @@ export interface EndureOptions {
   /** Seconds before the second observe round (the seed's fixed interval; later rounds back off). Same as `backoff.initial`. Default 0.01. */
   interval?: number;
   /** Delays between observe rounds in seconds: `initial` (0.01), × `factor` (1.5) per round, at most `max` (0.25). */
-  backoff?: { initial?: number; factor?: number; max?: number };
+  backoff?: {
+    /** Seconds before the second round. Default 0.01. */
+    initial?: number;
+    /** Growth of the delay after each round. Default 1.5. */
+    factor?: number;
+    /** The longest delay, in seconds. Default 0.25. */
+    max?: number;
+  };
 }
 
 export const GET_OPTS = ['quiet', 'ttl', 'replica', 'noFormat'];

@@ -37,7 +37,13 @@ export type DesignDeleteOptions = DesignCreateOptions;
 
 /** A design document: its views' map (and reduce) functions as source text. */
 export interface DesignDocument {
-  views?: Record<string, { map: string; reduce?: string }>;
+  /** The views by name. */
+  views?: Record<string, {
+    /** The map function's source, e.g. `function (doc, meta) { emit(doc.name, null); }`. */
+    map: string;
+    /** The reduce function's source, or a built-in one: `_count`, `_sum`, `_stats`. */
+    reduce?: string;
+  }>;
   [other: string]: unknown;
 }
 

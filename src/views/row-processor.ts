@@ -24,6 +24,12 @@ import type { RawRow } from './transport.js';
  * ```
  */
 export interface RowProcessor<T> {
+  /**
+   * Called once per page, in order.
+   * @param rows the page's raw rows
+   * @param connection the connection that runs the query, to fetch what the rows need in one batch
+   * @param includeDocs the query's `includeDocs` option (the client fetches nothing itself when a processor is given)
+   */
   handleRows(rows: RawRow[], connection: Couchbase, includeDocs: boolean): Iterable<T> | PromiseLike<Iterable<T>> | AsyncIterable<T> | Observable<T>;
 }
 

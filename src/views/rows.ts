@@ -6,6 +6,10 @@
 import { inspect } from 'node:util';
 import type { ValueResult } from '../results.js';
 
+/**
+ * One row of a view: what the map function emitted, and which document emitted it.
+ * `String(row)` prints `ViewRow<Key=[ 'abbaye_de_leffe' ], Value=null, DocID=abbaye_de_leffe>`.
+ */
 export class ViewRow<K = unknown, V = unknown, D = unknown> {
   constructor(
     /** The key emitted by the map function (the group key of a reduce row). */
@@ -26,11 +30,13 @@ export class ViewRow<K = unknown, V = unknown, D = unknown> {
     return this.docid;
   }
 
+  /** The row in the seed's printed form. */
   toString(): string {
     const f = (v: unknown) => inspect(v, { breakLength: Infinity, depth: 3 });
     return `ViewRow<Key=${f(this.key)}, Value=${f(this.value)}, DocID=${this.docid ?? ''}${this.doc ? `, Doc=${String(this.doc)}` : ''}>`;
   }
 
+  /** node:util.inspect (and console.log) show the same form as toString. */
   [inspect.custom](): string {
     return this.toString();
   }

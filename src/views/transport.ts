@@ -12,8 +12,11 @@ import { CouchbaseError, HttpError, LcbStatus, describeRc, rcToExctype } from '.
 
 /** A row as the server sends it: `id` is absent on reduce rows. */
 export interface RawRow {
+  /** The id of the document that emitted the row. */
   id?: string;
+  /** The emitted key (the group key of a reduce row). */
   key: unknown;
+  /** The emitted value (the reduced value of a reduce row). */
   value: unknown;
 }
 

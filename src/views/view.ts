@@ -25,6 +25,19 @@ export interface ViewPlan<T> {
   stopOnErrors: boolean;
 }
 
+/**
+ * The rows of a view query, as {@link Couchbase.query} returns them: an RxJS Observable (push)
+ * and an AsyncIterable (pull). Cold: nothing is sent until it is subscribed to or iterated, and
+ * each subscription or iteration runs the query again. Rows are fetched a page at a time; a slow
+ * `for await` slows the paging, and leaving the loop or unsubscribing cancels the request in flight.
+ *
+ * ```ts
+ * const view = cb.query('beer', 'brewery_beers', { limit: 5, includeDocs: true });
+ * for await (const row of view) console.log(row.key, row.docid, row.doc?.value);   // pull
+ * view.pipe(map((row) => row.docid), take(3)).subscribe(console.log);                // push
+ * console.log(view.totalRows);   // after a completed run
+ * ```
+ */
 export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T> {
   #core: ConnectionCore;
   #connection: Couchbase;
@@ -66,7 +79,12 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
   }
 
   /** Map/reduce failures the server reported in the last completed run (`{from, reason}` each). */
-  get errors(): ReadonlyArray<{ from?: string; reason?: string }> {
+  get errors(): ReadonlyArray<{
+    /** The node or source that failed. */
+    from?: string;
+    /** What the server said. */
+    reason?: string;
+  }> {
     return this.#meta?.errors ?? [];
   }
 
