@@ -88,6 +88,7 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
     return;
   }
   on_responses_ = Napi::Persistent(info[1].As<Napi::Function>());
+  make_responses_ = make_responses_factory(env);
   if (napi_async_init(env, Value(), Napi::String::New(env, "couchbase-rx:Connection"), &async_context_) != napi_ok) {
     async_context_ = nullptr;
   }
@@ -413,7 +414,7 @@ void Connection::deliver_events() {
   if (buffer_.size() > 0) {
     ResponseBuffer out;
     std::swap(out, buffer_);
-    Napi::Object js = out.to_js(env);
+    Napi::Object js = out.to_js(env, make_responses_);
     if (!js.IsEmpty()) call_js(on_responses_, {js});
     // keep the capacity of the columns for the next iteration
     out.clear();

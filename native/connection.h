@@ -72,8 +72,12 @@ struct ResponseBuffer {
   size_t size() const { return seq.size(); }
   void push(const Response &r, bool is_final);
   void clear();
-  Napi::Object to_js(Napi::Env env) const;
+  // `make` is the function make_responses_factory() returns.
+  Napi::Object to_js(Napi::Env env, const Napi::FunctionReference &make) const;
 };
+
+// The JS function that turns one ArrayBuffer of columns into a NativeResponses (responses.cpp).
+Napi::FunctionReference make_responses_factory(Napi::Env env);
 
 // The queued part of one submit: one copy of its keys and values, one deadline for all.
 struct QueuedBatch {
@@ -222,6 +226,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // and the loop alive until the check phase has handed the responses over.
   uv_idle_t deliver_idle_;
 
+  Napi::FunctionReference make_responses_;
   Napi::FunctionReference on_responses_;
   Napi::FunctionReference on_connect_;
   std::vector<Napi::FunctionReference> on_close_;

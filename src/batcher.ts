@@ -147,6 +147,7 @@ export class Batcher {
   #nextSeq = 1;
   #scheduled = false;
   #closed = false;
+  readonly #arrays = new BatchArrays();
   readonly stats: BatcherStats = { submits: 0, commands: 0, deliveries: 0 };
   readonly #flush = (): void => {
     this.#scheduled = false;
@@ -197,7 +198,7 @@ export class Batcher {
       }
     }
     if (take.length === 0) return;
-    const batch = pack(take);
+    const batch = pack(this.#arrays, take);
     const inflight = this.#inflight;
     for (let i = 0; i < take.length; i++) inflight.set(take[i]!);
     let rcs: Int32Array;
@@ -293,16 +294,37 @@ export function failure(rc: number): Response {
   return { rc, cas: 0n, flags: 0, u64: 0n, aux: 0, final: true, data: EMPTY, text: undefined };
 }
 
-function pack(items: Pending[]): NativeBatch {
-  const n = items.length;
-  let keyBytes = 0;
-  let valueBytes = 0;
-  for (let i = 0; i < n; i++) {
-    const cmd = items[i]!.cmd!;
-    keyBytes += cmd.key.length;
-    if (cmd.value !== undefined) valueBytes += cmd.value.length;
+/** Batches up to this many commands reuse one set of arrays; bigger ones get their own. */
+const REUSED_CAPACITY = 4096;
+
+/**
+ * The arrays of a batch, kept across submits: the addon copies what it needs during submit
+ * (binding.ts: the arrays may be reused as soon as submit returns), so packing a tick's
+ * commands allocates nothing once the arrays are big enough.
+ */
+class BatchArrays {
+  #batch: NativeBatch | undefined;
+
+  /** A batch with room for `n` commands, `keyBytes` of keys and `valueBytes` of values. */
+  take(n: number, keyBytes: number, valueBytes: number): NativeBatch {
+    if (n > REUSED_CAPACITY) return allocate(n, keyBytes, valueBytes);
+    let b = this.#batch;
+    if (b === undefined || b.seq.length < n) b = this.#batch = allocate(Math.max(n, 16), Math.max(keyBytes, 1024), valueBytes);
+    if (b.keys.length < keyBytes) b.keys = Buffer.allocUnsafe(grow(b.keys.length, keyBytes));
+    if (b.values.length < valueBytes) b.values = Buffer.allocUnsafe(grow(b.values.length, valueBytes));
+    b.count = n;
+    return b;
   }
-  const batch: NativeBatch = {
+}
+
+function grow(have: number, need: number): number {
+  let size = Math.max(have, 64);
+  while (size < need) size *= 2;
+  return size;
+}
+
+function allocate(n: number, keyBytes: number, valueBytes: number): NativeBatch {
+  return {
     count: n,
     seq: new Uint32Array(n),
     op: new Uint8Array(n),
@@ -317,6 +339,18 @@ function pack(items: Pending[]): NativeBatch {
     initial: new BigUint64Array(n),
     aux: new Int32Array(n),
   };
+}
+
+function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
+  const n = items.length;
+  let keyBytes = 0;
+  let valueBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const cmd = items[i]!.cmd!;
+    keyBytes += cmd.key.length;
+    if (cmd.value !== undefined) valueBytes += cmd.value.length;
+  }
+  const batch = arrays.take(n, keyBytes, valueBytes);
   let ko = 0;
   let vo = 0;
   for (let i = 0; i < n; i++) {
