@@ -11,6 +11,8 @@
  * A ```text output fence right after a sample is what the sample must print (`…` stands for any
  * text within a line). A ```ts no-run fence is shown but not run (type-checked all the same).
  * The reference pages' samples read COUCHBASE_CONNSTR / _USERNAME / _PASSWORD, set here too.
+ * Samples run in chapter order on one cluster, so a chapter may build on its earlier samples, as
+ * a reader following it would (the tutorial's first sample creates the views the others query).
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
