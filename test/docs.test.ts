@@ -16,7 +16,7 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../emulator/index.js';
@@ -122,6 +122,32 @@ test('the guide has samples in every chapter', (t) => {
   t.true(chapters.length >= 11, `chapters: ${chapters.join(', ')}`);
   for (const c of chapters) t.true(samples.some((s) => s.chapter === `docs/guide/${c}`), `no ts sample in docs/guide/${c}`);
   for (const page of mergedPages) t.true(samples.some((s) => s.chapter === page), `no ts sample in ${page}`);
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+function anchorsOf(file: string): Set<string> {
+  const text = readFileSync(file, 'utf8').replace(/^```[^]*?^```/gm, '');
+  return new Set([...text.matchAll(/^#+\s+(.*)$/gm)].map((m) => slug(m[1]!)));
+}
+
+test('the guide\'s links lead to files and headings that exist', (t) => {
+  const broken: string[] = [];
+  for (const name of readdirSync(guideDir).filter((f) => f.endsWith('.md'))) {
+    const file = path.join(guideDir, name);
+    const text = readFileSync(file, 'utf8').replace(/^```[^]*?^```/gm, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      const [where, anchor] = target!.split('#') as [string, string | undefined];
+      const resolved = where === '' ? file : path.resolve(guideDir, where);
+      if (!existsSync(resolved)) broken.push(`docs/guide/${name}: ${target} (no such file)`);
+      else if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) broken.push(`docs/guide/${name}: ${target} (no such heading)`);
+    }
+  }
+  t.deepEqual(broken, []);
 });
 
 // One type-check of every sample (no-run ones included) against the sources, as a user's editor would.
