@@ -31,17 +31,20 @@ export class Codec {
     return k;
   }
 
-  /** Encodes a value into bytes and flags (ValueFormatError when it cannot be). */
-  encodeValue(value: unknown, format: number): [Buffer, number] {
+  /** Encodes `key`'s value into bytes and flags (ValueFormatError naming the key when it cannot be). */
+  encodeValue(value: unknown, format: number, key?: string): [Buffer, number] {
     let out: unknown;
     try {
       out = this.transcoder.encodeValue(value, format);
     } catch (error) {
-      if (error instanceof CouchbaseError) throw error;
-      throw new ValueFormatError(`transcoder.encodeValue failed: ${(error as Error)?.message ?? error}`, { innerCause: error, objextra: value });
+      if (error instanceof CouchbaseError) {
+        error.key ??= key;
+        throw error;
+      }
+      throw new ValueFormatError(`transcoder.encodeValue failed: ${(error as Error)?.message ?? error}`, { key, innerCause: error, objextra: value });
     }
     if (!Array.isArray(out) || out.length !== 2 || !(out[0] instanceof Uint8Array) || typeof out[1] !== 'number' || !Number.isInteger(out[1])) {
-      throw new ValueFormatError('transcoder.encodeValue must return [Buffer | Uint8Array, integer flags]', { objextra: out });
+      throw new ValueFormatError('transcoder.encodeValue must return [Buffer | Uint8Array, integer flags]', { key, objextra: out });
     }
     const bytes = out[0] as Uint8Array;
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

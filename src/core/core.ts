@@ -83,8 +83,8 @@ export class ConnectionCore implements KvContext {
   encodeKey(where: string, key: string): Buffer {
     return this.codec.encodeKey(where, key);
   }
-  encodeValue(value: unknown, format: number): [Buffer, number] {
-    return this.codec.encodeValue(value, format);
+  encodeValue(value: unknown, format: number, key?: string): [Buffer, number] {
+    return this.codec.encodeValue(value, format, key);
   }
   decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
     return this.codec.decode(key, data, flags, noFormat);

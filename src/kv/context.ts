@@ -18,7 +18,7 @@ export interface KvContext {
   /** Validates and encodes a key (ArgumentError on bad keys). */
   encodeKey(where: string, key: string): Buffer;
   /** Encodes a value with the connection's transcoder. */
-  encodeValue(value: unknown, format: number): [Buffer, number];
+  encodeValue(value: unknown, format: number, key?: string): [Buffer, number];
   /** Decodes a value (raw bytes with noFormat/dataPassthrough). */
   decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown;
 }

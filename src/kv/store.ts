@@ -30,7 +30,7 @@ export function storeOp(ctx: KvContext, mode: StoreMode, where: string, key: str
   if (item && o.cas === undefined && !o.ignoreCas && mode !== 'add') cas = item.cas;
   if (mode === 'add' && cas !== 0n) throw argError(`${where}: 'cas' makes no sense for add`, o.cas);
   const durability = durabilityOf(where, o, false);
-  const [bytes, flags] = ctx.encodeValue(value, format);
+  const [bytes, flags] = ctx.encodeValue(value, format, key);
   // libcouchbase 3 refuses a CAS on an upsert; "set if the CAS matches" is a replace with that CAS.
   const op = mode === 'set' && cas !== 0n ? NativeOp.Replace : STORE_OP[mode];
   return {
@@ -55,7 +55,7 @@ export function appendOp(ctx: KvContext, prepend: boolean, where: string, key: s
   let cas = readCas(where, o.cas);
   if (item && o.cas === undefined && !o.ignoreCas) cas = item.cas;
   const durability = durabilityOf(where, o, false);
-  const [bytes, flags] = ctx.encodeValue(fragment, format);
+  const [bytes, flags] = ctx.encodeValue(fragment, format, key);
   return {
     key, cmd: { op: prepend ? NativeOp.Prepend : NativeOp.Append, key: k, value: bytes, flags, expiry: ttl, cas }, item, durability,
     decode: (rs) => {

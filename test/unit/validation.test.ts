@@ -35,6 +35,9 @@ test('values the format cannot encode are ValueFormatErrors', async (t) => {
   const e = await t.throwsAsync(cb.set(k, 10n), { instanceOf: ValueFormatError });
   t.truthy(e!.innerCause);
   t.is(e!.objextra, 10n);
+  t.is(e!.key, k, 'the error names the key');
+  const m = await t.throwsAsync(cb.setMulti({ [`${k}-ok`]: 1, [`${k}-bad`]: { big: 1n } }), { instanceOf: ValueFormatError });
+  t.is(m!.key, `${k}-bad`);
   await t.throwsAsync(cb.set(k, undefined), { instanceOf: ValueFormatError });
   await t.throwsAsync(cb.set(k, () => 1), { instanceOf: ValueFormatError });
   await t.throwsAsync(cb.set(k, { a: 1 }, { format: FMT_UTF8 }), { instanceOf: ValueFormatError, message: /FMT_UTF8 needs a string/ });
