@@ -2,8 +2,8 @@
  * `npm run bench`: every key-value workload for every client against the same servers,
  * interleaved, then the views benchmark (bench/views.ts); writes bench/RESULTS.md.
  *
- *   npm run bench                      full run (< 20 min)
- *   npm run bench -- --quick           small sizes, 3 rounds (< 2 min without views, which run --quick too)
+ *   npm run bench                      full run (< 20 min on a quiet machine)
+ *   npm run bench -- --quick           small sizes (about 2 min); the views only with --views
  *   npx tsx bench/run.ts --only get-seq,get-multi --servers memcached --clients couchbase-rx,"bare socket"
  *        --passes 5 --no-views --out /tmp/r.md
  *
@@ -17,7 +17,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pillowfight, buildPillowfight } from './harness/pillowfight.js';
-import { NODE_CLIENTS, type NodeClient } from './harness/protocol.js';
+import { NODE_CLIENTS, PROBE, type NodeClient } from './harness/protocol.js';
 import { renderResults, summary, type Row } from './harness/report.js';
 import { ChildRunner, PillowfightRunner, type Runner } from './harness/runner.js';
 import { preload, startEmulatorServer, startMemcachedServer, type Server as RunningServer } from './harness/servers.js';
@@ -31,12 +31,13 @@ const { values: argv } = parseArgs({
     clients: { type: 'string' },
     passes: { type: 'string' },
     'no-views': { type: 'boolean', default: false },
+    views: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
 const started = new Date();
 const sizes = argv.quick ? QUICK : FULL;
-const passes = Number(argv.passes ?? (argv.quick ? 3 : 5));
+const passes = Number(argv.passes ?? 3);
 const servers = argv.servers!.split(',') as Server[];
 const allClients = [...Object.keys(NODE_CLIENTS), 'cbc-pillowfight'];
 const clients = argv.clients ? argv.clients.split(',') : allClients;
@@ -51,12 +52,37 @@ async function ensureOfficialAddon(): Promise<void> {
   await ensureCouchbase3();
 }
 
+/** Why each Node client cannot run each workload on this server (one short-lived process per client). */
+async function probe(server: RunningServer): Promise<Map<string, Record<string, string>>> {
+  const nodeClients = clients.filter((c) => c !== 'cbc-pillowfight') as NodeClient[];
+  const answers = await Promise.all(nodeClients.map(async (c) => {
+    const r = new ChildRunner(c, PROBE, server.target, sizes);
+    try {
+      return await r.capabilities();
+    } catch (error) {
+      const why = `failed to start: ${(error as Error).message.split('\n')[0]}`;
+      return Object.fromEntries(WORKLOADS.map((w) => [w.id, why]));
+    } finally {
+      r.kill();
+    }
+  }));
+  return new Map(nodeClients.map((c, i) => [c, answers[i]!]));
+}
+
+/** A runner that only says why the client has no such workload. */
+function unavailable(client: string, why: string): Runner {
+  const never = () => Promise.reject(new Error(why));
+  return { client, start: async () => why, pass: never, finish: never, kill() {} };
+}
+
 /** One workload on one server: every client in turn, `passes` rounds. */
-async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[number], pf: Pillowfight | { na: string }): Promise<Row[]> {
+async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[number], pf: Pillowfight | { na: string }, caps: Map<string, Record<string, string>>): Promise<Row[]> {
   const loadAverage = loadavg()[0]!.toFixed(2);
-  const runners: Runner[] = clients.map((c) => c === 'cbc-pillowfight'
-    ? new PillowfightRunner(pf, workload, sizes)
-    : new ChildRunner(c as NodeClient, workload, server.target, sizes));
+  const runners: Runner[] = clients.map((c) => {
+    if (c === 'cbc-pillowfight') return new PillowfightRunner(pf, workload, sizes);
+    const why = caps.get(c)?.[workload.id];
+    return why !== undefined ? unavailable(c, why) : new ChildRunner(c as NodeClient, workload, server.target, sizes);
+  });
   const rows = runners.map((r): Row => ({ server: server.target.server, workload, client: r.client, passes: [], loadAverage }));
   try {
     const started_ = await Promise.all(runners.map((r) => r.start().catch((e: Error) => `failed to start: ${e.message.split('\n')[0]}`)));
@@ -138,15 +164,19 @@ async function main(): Promise<void> {
           pf = { na: `cbc-pillowfight failed: ${(error as Error).message.split('\n')[0]}` };
         }
       }
+      const caps = await probe(server);
       for (const w of wanted) {
         log(`-- ${name} / ${w.label} (load ${load()})`);
-        rows.push(...(await runWorkload(server, w, pf)));
+        rows.push(...(await runWorkload(server, w, pf, caps)));
       }
     } finally {
       await server.stop();
     }
   }
-  const views = argv['no-views'] ? undefined : await runViews();
+  const skipViews = argv['no-views'] || (argv.quick && !argv.views);
+  const views = skipViews
+    ? `n/a — not run (${argv.quick ? 'quick mode: add --views' : '--no-views'}); \`npm run bench\` runs bench/views.ts`
+    : await runViews();
   const info = {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     started, seconds: (Date.now() - started.getTime()) / 1000,

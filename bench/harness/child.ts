@@ -6,27 +6,44 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client, Open } from '../clients/client.js';
-import { NODE_CLIENTS, type ChildArgs, type ChildMessage, type ParentMessage } from './protocol.js';
+import { NODE_CLIENTS, PROBE, type ChildArgs, type ChildMessage, type ParentMessage } from './protocol.js';
 import { percentile } from './stats.js';
 import { WORKLOADS } from './workloads.js';
 
 const args = JSON.parse(process.argv[2]!) as ChildArgs;
 const send = (m: ChildMessage) => process.send!(m);
 
+/** Why the client cannot run `needs`, or undefined when it can. */
+function lacks(client: Client, needs: keyof Client): string | undefined {
+  const has = needs === 'sameTick' ? client.sameTick : client[needs] !== undefined;
+  return has ? undefined : client.missing[needs] ?? `${args.client} has no ${needs}`;
+}
+
 async function main(): Promise<void> {
-  const workload = WORKLOADS.find((w) => w.id === args.workload);
-  if (!workload) throw new Error(`no workload ${args.workload}`);
   const { open } = await import(`../clients/${NODE_CLIENTS[args.client]}.js`) as { open: Open };
   const opened = await open(args.target);
+  if (args.workload === PROBE) {
+    const na: Record<string, string> = {};
+    for (const w of WORKLOADS) {
+      const why = 'na' in opened ? opened.na : lacks(opened, w.needs);
+      if (why !== undefined) na[w.id] = why;
+    }
+    if (!('na' in opened)) await opened.close();
+    send({ type: 'caps', na });
+    process.disconnect();
+    return;
+  }
+  const workload = WORKLOADS.find((w) => w.id === args.workload);
+  if (!workload) throw new Error(`no workload ${args.workload}`);
   if ('na' in opened) {
     send({ type: 'na', reason: opened.na });
     process.disconnect();
     return;
   }
   const client: Client = opened;
-  const has = workload.needs === 'sameTick' ? client.sameTick : client[workload.needs] !== undefined;
-  if (!has) {
-    send({ type: 'na', reason: client.missing[workload.needs] ?? `${args.client} has no ${workload.needs}` });
+  const why = lacks(client, workload.needs);
+  if (why !== undefined) {
+    send({ type: 'na', reason: why });
     await client.close();
     process.disconnect();
     return;

@@ -17,6 +17,8 @@ const TIME = '/usr/bin/time';
 
 export interface PillowfightRun {
   ms: number;
+  /** user + system CPU of the process (start-up included), NaN without /usr/bin/time. */
+  cpuMs: number;
   maxRssMb: number;
 }
 
@@ -54,7 +56,7 @@ export class Pillowfight {
     const start = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = timed
-        ? spawn(TIME, ['-f', 'maxrss=%M', this.bin, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+        ? spawn(TIME, ['-f', 'maxrss=%M cpu=%U+%S', this.bin, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
         : spawn(this.bin, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr!.on('data', (d: Buffer) => {
@@ -64,8 +66,8 @@ export class Pillowfight {
     });
     const ms = performance.now() - start;
     if (code !== 0) throw new Error(`cbc-pillowfight ${args.join(' ')} exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-    const rss = /maxrss=(\d+)/.exec(stderr);
-    return { ms, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN };
+    const rss = /maxrss=(\d+) cpu=([\d.]+)\+([\d.]+)/.exec(stderr);
+    return { ms, cpuMs: rss ? (Number(rss[2]) + Number(rss[3])) * 1000 : NaN, maxRssMb: rss ? Number(rss[1]) / 1024 : NaN };
   }
 
   /** Stores its documents, then measures its own start-up. */
@@ -83,6 +85,6 @@ export class Pillowfight {
   /** One pass: the workload's arguments, its time without the start-up. */
   async pass(args: string[]): Promise<PillowfightRun> {
     const r = await this.#exec(['--no-population', ...args]);
-    return { ms: Math.max(r.ms - this.#overheadMs, 1e-3), maxRssMb: r.maxRssMb };
+    return { ms: Math.max(r.ms - this.#overheadMs, 1e-3), cpuMs: r.cpuMs, maxRssMb: r.maxRssMb };
   }
 }

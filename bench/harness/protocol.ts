@@ -17,6 +17,7 @@ export type NodeClient = keyof typeof NODE_CLIENTS;
 
 export interface ChildArgs {
   client: NodeClient;
+  /** A workload id, or PROBE: report which workloads the client has, then exit. */
   workload: string;
   target: Target;
   sizes: Sizes;
@@ -32,8 +33,12 @@ export interface PassReport {
   p99Us?: number;
 }
 
+/** The workload id of a probe: the client connects, says what it can run, and exits. */
+export const PROBE = 'probe';
+
 export type ChildMessage =
   | { type: 'ready' }
+  | { type: 'caps'; na: Record<string, string> }
   | { type: 'na'; reason: string }
   | ({ type: 'pass' } & PassReport)
   | { type: 'done'; maxRssMb: number }

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Target } from '../clients/client.js';
 import type { Pillowfight } from './pillowfight.js';
-import type { ChildMessage, NodeClient, PassReport } from './protocol.js';
+import { PROBE, type ChildMessage, type NodeClient, type PassReport } from './protocol.js';
 import type { Sizes, Workload } from './workloads.js';
 
 export interface Runner {
@@ -28,8 +28,8 @@ export class ChildRunner implements Runner {
   readonly #inbox: ChildMessage[] = [];
   #waiting: ((m: ChildMessage) => void) | undefined;
 
-  constructor(readonly client: NodeClient, workload: Workload, target: Target, sizes: Sizes, execArgv: string[] = []) {
-    this.#proc = fork(CHILD, [JSON.stringify({ client, workload: workload.id, target, sizes })], {
+  constructor(readonly client: NodeClient, workload: Workload | typeof PROBE, target: Target, sizes: Sizes, execArgv: string[] = []) {
+    this.#proc = fork(CHILD, [JSON.stringify({ client, workload: workload === PROBE ? PROBE : workload.id, target, sizes })], {
       execArgv: ['--import=tsx', ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -57,6 +57,11 @@ export class ChildRunner implements Runner {
     if (m.type === 'error') throw new Error(`${this.client}: ${m.message}`);
     if (m.type !== type) throw new Error(`${this.client}: expected ${type}, got ${m.type}`);
     return m as Extract<ChildMessage, { type: K }>;
+  }
+
+  /** A probe's answer: why each workload the client cannot run is n/a. */
+  async capabilities(): Promise<Record<string, string>> {
+    return (await this.#expect('caps')).na;
   }
 
   async start(): Promise<string | undefined> {
@@ -101,7 +106,7 @@ export class PillowfightRunner implements Runner {
     const ops = this.workload.ops(this.sizes);
     // One operation at a time: the mean latency is all pillowfight's timing gives.
     const meanUs = this.workload.latency ? (r.ms * 1000) / ops : undefined;
-    return { ops, ms: r.ms, cpuMs: NaN, p50Us: meanUs, p99Us: undefined };
+    return { ops, ms: r.ms, cpuMs: r.cpuMs, p50Us: meanUs, p99Us: undefined };
   }
 
   async finish(): Promise<number> {

@@ -22,7 +22,7 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = { sequential: 10_000, bulk: 100_000, durable: 10_000, window: 1_000 };
-export const QUICK: Sizes = { sequential: 2_000, bulk: 10_000, durable: 1_000, window: 1_000 };
+export const QUICK: Sizes = { sequential: 1_000, bulk: 5_000, durable: 1_000, window: 1_000 };
 
 /** Keys every get workload reads: loaded before the workloads run (bench/harness/servers.ts). */
 export const KEY_PREFIX = 'bench';
