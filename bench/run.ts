@@ -144,7 +144,9 @@ async function main(): Promise<void> {
   log(`node ${process.version}, ${cpus().length} cores, load average ${loadBefore}${argv.quick ? ' (quick)' : ''}`);
   await ensureOfficialAddon();
   const built = clients.includes('cbc-pillowfight') ? await buildPillowfight() : { na: 'not selected' };
-  const notes: string[] = [];
+  const notes: string[] = [
+    'where the time of one get goes (callgrind instruction counts, load-independent) and of the bulk calls: bench/PROFILE.md',
+  ];
   const rows: Row[] = [];
   for (const name of servers) {
     const wanted = workloads.filter((w) => w.servers.includes(name));
