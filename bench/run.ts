@@ -118,7 +118,8 @@ async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[n
   for (const row of rows) {
     const s = row.na === undefined ? summary(row) : undefined;
     log(`  ${row.client.padEnd(16)} ${s ? `${Math.round(s.opsPerSec).toLocaleString('en').padStart(10)} ops/s` : `n/a: ${row.na}`}` +
-      `${s && Number.isFinite(s.p50Us) ? `  p50 ${s.p50Us.toFixed(1)} µs  p99 ${s.p99Us.toFixed(1)} µs` : ''}${row.maxRssMb ? `  RSS ${row.maxRssMb.toFixed(0)} MB` : ''}`);
+      `${s && Number.isFinite(s.p50Us) ? `  ${row.client === 'cbc-pillowfight' ? 'mean' : 'p50'} ${s.p50Us.toFixed(1)} µs` : ''}` +
+      `${s && Number.isFinite(s.p99Us) ? `  p99 ${s.p99Us.toFixed(1)} µs` : ''}${row.maxRssMb ? `  RSS ${row.maxRssMb.toFixed(0)} MB` : ''}`);
   }
   return rows;
 }
