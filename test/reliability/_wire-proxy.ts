@@ -43,6 +43,8 @@ function count(tally: Tally, name: string): void {
 
 interface Proxy {
   port: number;
+  /** Drops every open connection (a server restart, as the client sees it). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -140,7 +142,7 @@ export async function kvProxy(target: number, ports: Map<number, number>, rng: R
       }
     });
   });
-  return { port, close: closer(server, sockets) };
+  return { port, reset: () => { for (const c of sockets) c.destroy(); }, close: closer(server, sockets) };
 }
 
 /** Replaces the emulator's ports by the proxies' in a reply that carries a cluster map. */
@@ -291,5 +293,5 @@ export async function httpProxy(target: number, rng: Rng, fuzz: HttpFuzz, tally:
       }
     });
   });
-  return { port, close: closer(server, sockets) };
+  return { port, reset: () => { for (const c of sockets) c.destroy(); }, close: closer(server, sockets) };
 }
