@@ -43,6 +43,8 @@ function count(tally: Tally, name: string): void {
 
 interface Proxy {
   port: number;
+  /** Drops every open connection (a server restart, as the client sees it). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -140,7 +142,7 @@ export async function kvProxy(target: number, ports: Map<number, number>, rng: R
       }
     });
   });
-  return { port, close: closer(server, sockets) };
+  return { port, reset: () => { for (const c of sockets) c.destroy(); }, close: closer(server, sockets) };
 }
 
 /** Replaces the emulator's ports by the proxies' in a reply that carries a cluster map. */
@@ -166,7 +168,12 @@ function mutateFrame(frame: Buffer, client: net.Socket, rng: Rng, kinds: readonl
     case 'extlen': f[4] = rng.int(256); break;
     case 'keylen': f.writeUInt16BE(rng.int(65536), 2); break;
     case 'datatype': f[5] = rng.int(256); break;
-    case 'bodylenBig': f.writeUInt32BE(f.readUInt32BE(8) + 1 + rng.int(0xffffffff - f.readUInt32BE(8)), 8); break;
+    case 'bodylenBig':
+      // A body that never ends (near 2^32 included: 24 + length wraps around), then the connection drops.
+      f.writeUInt32BE(rng.chance(0.3) ? 0xffffffff - rng.int(24) : f.readUInt32BE(8) + 1 + rng.int(0xffffffff - f.readUInt32BE(8)), 8);
+      client.write(f);
+      setTimeout(() => client.destroy(), 1000 + rng.int(1000));
+      return true;
     case 'bodylenSmall': f.writeUInt32BE(rng.int(f.readUInt32BE(8) + 1), 8); break;
     case 'magic': f[0] = rng.int(256); break;
     case 'opaque': f.writeUInt32BE(rng.int(0x100000000), 12); break;
@@ -177,7 +184,9 @@ function mutateFrame(frame: Buffer, client: net.Socket, rng: Rng, kinds: readonl
       client.end(f.subarray(0, rng.int(f.length)));
       return true;
     case 'truncateHang':
+      // Silent mid-frame, as a stalled server, until the connection drops a little later.
       client.write(f.subarray(0, rng.int(f.length)));
+      setTimeout(() => client.destroy(), 1000 + rng.int(1000));
       return true;
     case 'garbage':
       client.write(rng.bytes(1 + rng.int(64)));
@@ -291,5 +300,5 @@ export async function httpProxy(target: number, rng: Rng, fuzz: HttpFuzz, tally:
       }
     });
   });
-  return { port, close: closer(server, sockets) };
+  return { port, reset: () => { for (const c of sockets) c.destroy(); }, close: closer(server, sockets) };
 }

@@ -2,7 +2,7 @@
 // map Couchbase Server sends). A command for such a vBucket must fail, typed, within its timeout.
 // libcouchbase parks it in its fallback pipeline, which only an implicit flush used to empty:
 // with the explicit flushing this client does, the command never completed.
-// native/patches/0010-flush-fallback-pipeline.patch is the fix.
+// native/patches/0011-flush-fallback-pipeline.patch is the fix.
 import test from 'ava';
 import { startEmulator } from '../../emulator/index.js';
 import { connect, CouchbaseError } from '../../src/index.js';

@@ -4,7 +4,7 @@
 // while their retried copies waited in the retry queue, and the connection that finally
 // succeeded carried both. A second SET gives the document a CAS the client never saw (the
 // durability check then reports "modified again"); a second INCR counts twice.
-// native/patches/0006-no-resend-after-failed-connect.patch is the fix.
+// native/patches/0008-no-resend-after-failed-connect.patch is the fix.
 import test, { type ExecutionContext } from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
