@@ -23,6 +23,7 @@ const emu = await startEmulator({ buckets: ['default'] });
 const cb = await connect({ connectionString: `${emu.connectionString}/default`, username: emu.username, password: emu.password });
 const keys = Array.from({ length: COUNT }, (_, i) => `pack-check-${i}`);
 await Promise.all(keys.map((key, i) => cb.set(key, { i, key })));
+/** @type {import('couchbase-rx').MultiResult<import('couchbase-rx').ValueResult<{ i: number, key: string }>>} */
 const got = await cb.getMulti(keys);
 check(got.size === COUNT && got.allOk, `getMulti answered ${got.size} keys, allOk=${got.allOk}`);
 keys.forEach((key, i) => check(got.get(key)?.value?.i === i, `${key} read back as ${JSON.stringify(got.get(key)?.value)}`));
@@ -41,6 +42,7 @@ const first = await Promise.race([createInterface({ input: cli.stdout })[Symbol.
 check(typeof first === 'object' && first !== null && 'value' in first && typeof first.value === 'string', 'the emulator CLI printed no line');
 const ready = JSON.parse(first.value);
 const beers = await connect({ connectionString: `${ready.connectionString}/beer-sample`, username: ready.username, password: ready.password });
+/** @type {import('couchbase-rx').ValueResult<{ type?: string }>} */
 const brewery = await beers.get('21st_amendment_brewery_cafe');
 check(brewery.value?.type === 'brewery', `beer-sample document read as ${JSON.stringify(brewery.value)}`);
 await beers.close();
