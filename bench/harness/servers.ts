@@ -8,35 +8,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import type { Target } from '../clients/client.js';
 import { keysAndDocs } from './doc.js';
 import { KEY_PREFIX } from './workloads.js';
+import { accepts, freePort } from '../../test/helpers/memcached.js';
 
 export interface Server {
   target: Target;
   /** CPU time (ms, user + system) the server has used so far. */
   cpuMs(): number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** utime + stime of a process, from /proc/<pid>/stat, in ms. */

@@ -20,7 +20,8 @@ export interface Memcached {
 
 const MEMCACHED = process.env.MEMCACHED_BIN ?? 'memcached';
 
-async function freePort(): Promise<number> {
+/** A loopback port free right now (the caller binds it next). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -29,7 +30,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function accepts(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on loopback `port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
