@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { Observable, concatMap, defer, map, of, throwError, timer } from 'rxjs';
+import { Observable, catchError, concat, concatMap, defer, map, of, throwError, timer } from 'rxjs';
 import type { ConnectionCore } from '../core/core.js';
 import { refuseOnMemcached } from '../core/memcached.js';
 import { CouchbaseError, HttpError, LcbStatus, TimeoutError } from '../errors/index.js';
@@ -131,29 +131,14 @@ function gone(core: ConnectionCore, where: string, ddoc: string): Observable<boo
   return request(core, where, 'GET', ddoc).pipe(map(() => false), catchNotFound(true));
 }
 
+/** A 404 answer means `value`; other errors pass on. */
 function catchNotFound<T>(value: T) {
-  return (source: Observable<T>): Observable<T> => new Observable<T>((subscriber) => source.subscribe({
-    next: (v) => subscriber.next(v),
-    error: (e) => {
-      if (e instanceof HttpError && e.httpStatus === 404) {
-        subscriber.next(value);
-        subscriber.complete();
-      } else subscriber.error(e);
-    },
-    complete: () => subscriber.complete(),
-  }));
+  return catchError<T, Observable<T>>((e) => (e instanceof HttpError && e.httpStatus === 404 ? of(value) : throwError(() => e)));
 }
 
 /** Emits `result` after `wait` (if any) completes. */
 function thenResult(result: HttpResult, wait: Observable<never> | undefined): Observable<HttpResult> {
-  if (!wait) return of(result);
-  return new Observable<HttpResult>((subscriber) => wait.subscribe({
-    error: (e) => subscriber.error(e),
-    complete: () => {
-      subscriber.next(result);
-      subscriber.complete();
-    },
-  }));
+  return wait ? concat(wait, of(result)) : of(result);
 }
 
 function designOp(core: ConnectionCore, site: CallSite, where: string, build: () => Observable<HttpResult>): Op<HttpResult> {
