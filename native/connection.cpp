@@ -6,7 +6,7 @@
 #include "connection.h"
 
 #include <libcouchbase/vbucket.h>
-#include <libuv_io_opts.h>
+#include "uv_plugin.h"
 
 #include "addon.h"
 #include "js_args.h"
@@ -120,7 +120,7 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   uvopts.v.v0.loop = loop_;
   uvopts.v.v0.startsop_noop = 1;  // never run a nested loop (lcb_wait/destroy)
   lcb_io_opt_t io = nullptr;
-  lcb_STATUS rc = lcb_create_libuv_io_opts(0, &io, &uvopts);
+  lcb_STATUS rc = cbrx_create_uv_io_opts(&io, &uvopts);
   if (rc == LCB_SUCCESS) {
     io->v.base.need_cleanup = 1;  // the instance frees the IO table when it is destroyed
     lcb_createopts_io(copts, io);
