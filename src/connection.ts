@@ -183,72 +183,72 @@ export class Couchbase {
    * @throws NotFoundError when missing (unless quiet), ValueFormatError when undecodable
    */
   get<T = unknown>(key: string, options?: GetOptions): Op<ValueResult<T>> {
-    return get(this.#core, CallSite.of(this.get), key, options) as Op<ValueResult<T>>;
+    return get(this.#core, CallSite.ofOperation(this.get), key, options) as Op<ValueResult<T>>;
   }
 
   /** Stores a document unconditionally (or only if `cas` matches). */
   set(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
-    return store(this.#core, CallSite.of(this.set), 'set', key, value, options);
+    return store(this.#core, CallSite.ofOperation(this.set), 'set', key, value, options);
   }
 
   /** Stores a document only if the key does not exist (KeyExistsError otherwise). */
   add(key: string, value: unknown, options?: Omit<StoreOptions, 'cas'>): Op<OperationResult> {
-    return store(this.#core, CallSite.of(this.add), 'add', key, value, options);
+    return store(this.#core, CallSite.ofOperation(this.add), 'add', key, value, options);
   }
 
   /** Replaces an existing document (NotFoundError when missing). */
   replace(key: string, value: unknown, options?: StoreOptions): Op<OperationResult> {
-    return store(this.#core, CallSite.of(this.replace), 'replace', key, value, options);
+    return store(this.#core, CallSite.ofOperation(this.replace), 'replace', key, value, options);
   }
 
   /** Deletes a document. */
   delete(key: string, options?: DeleteOptions): Op<OperationResult> {
-    return remove(this.#core, CallSite.of(this.delete), key, options);
+    return remove(this.#core, CallSite.ofOperation(this.delete), key, options);
   }
 
   /** Increments a counter; value of the result = the new counter (number, or bigint above 2^53). */
   incr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
-    return counter(this.#core, CallSite.of(this.incr), false, key, options) as Op<ValueResult<number | bigint>>;
+    return counter(this.#core, CallSite.ofOperation(this.incr), false, key, options) as Op<ValueResult<number | bigint>>;
   }
 
   /** Decrements a counter (never below 0). */
   decr(key: string, options?: CounterOptions): Op<ValueResult<number | bigint>> {
-    return counter(this.#core, CallSite.of(this.decr), true, key, options) as Op<ValueResult<number | bigint>>;
+    return counter(this.#core, CallSite.ofOperation(this.decr), true, key, options) as Op<ValueResult<number | bigint>>;
   }
 
   /** Appends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   append(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
-    return append(this.#core, CallSite.of(this.append), false, key, fragment, options);
+    return append(this.#core, CallSite.ofOperation(this.append), false, key, fragment, options);
   }
 
   /** Prepends a string or bytes to a value stored as FMT_UTF8 or FMT_BYTES. */
   prepend(key: string, fragment: string | Uint8Array, options?: AppendOptions): Op<OperationResult> {
-    return append(this.#core, CallSite.of(this.prepend), true, key, fragment, options);
+    return append(this.#core, CallSite.ofOperation(this.prepend), true, key, fragment, options);
   }
 
   /** Sets a key's expiry (0 clears it). */
   touch(key: string, options?: TouchOptions): Op<OperationResult> {
-    return touch(this.#core, CallSite.of(this.touch), key, options);
+    return touch(this.#core, CallSite.ofOperation(this.touch), key, options);
   }
 
   /** Gets and locks a document for `ttl` seconds (0 = server default, max 30). Others get TemporaryFailError until unlock or a store with the CAS. */
   lock<T = unknown>(key: string, options?: LockOptions): Op<ValueResult<T>> {
-    return lock(this.#core, CallSite.of(this.lock), key, options) as Op<ValueResult<T>>;
+    return lock(this.#core, CallSite.ofOperation(this.lock), key, options) as Op<ValueResult<T>>;
   }
 
   /** Unlocks a key locked with lock(); `cas` is the lock's CAS (required). */
   unlock(key: string, cas: bigint): Op<OperationResult> {
-    return unlock(this.#core, CallSite.of(this.unlock), key, cas);
+    return unlock(this.#core, CallSite.ofOperation(this.unlock), key, cas);
   }
 
   /** Reads from a replica (the seed's `rget`): the first to answer, or replica `index`. */
   getReplica<T = unknown>(key: string, options?: ReplicaOptions): Op<ValueResult<T>> {
-    return getReplica(this.#core, CallSite.of(this.getReplica), key, options) as Op<ValueResult<T>>;
+    return getReplica(this.#core, CallSite.ofOperation(this.getReplica), key, options) as Op<ValueResult<T>>;
   }
 
   /** Observes a key on every node holding its vBucket (master first). */
   observe(key: string): Op<ObserveResult> {
-    return observe(this.#core, CallSite.of(this.observe), key);
+    return observe(this.#core, CallSite.ofOperation(this.observe), key);
   }
 
   /**
@@ -257,12 +257,12 @@ export class Couchbase {
    * @throws DurabilityError when the cluster cannot meet the requirement; TimeoutError when not met in time
    */
   endure(key: string, options?: EndureOptions): Op<OperationResult> {
-    return endure(this.#core, CallSite.of(this.endure), key, options);
+    return endure(this.#core, CallSite.ofOperation(this.endure), key, options);
   }
 
   /** Server statistics (the seed's `stats`): `result[statName][server] = value`. */
   stats(name = ''): Op<StatsResult> {
-    return stats(this.#core, CallSite.of(this.stats), name);
+    return stats(this.#core, CallSite.ofOperation(this.stats), name);
   }
 
   // ---------------------------------------------------------------- views

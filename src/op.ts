@@ -8,19 +8,23 @@ import { Observable, type TeardownLogic } from 'rxjs';
 import { CouchbaseError } from './errors/index.js';
 
 /**
- * How many stack frames of the user's call each operation records, so that errors delivered
- * later point at the call (default 5; 0 = off).
+ * Call-site stacks. By default a single-key operation records nothing when it is called (a
+ * capture costs more than the operation's own work): when it is awaited and fails, its error's
+ * stack is taken again inside the promise chain, where V8 lists the async functions awaiting it
+ * (`at async loadUser (app.ts:12:10)`), at no cost when it succeeds. Multi-key calls, views,
+ * design documents, operators and `connect` record `frames` at the call (5 by default).
  *
- * Capturing a stack costs microseconds, so by default it is captured once per method until the
- * microtasks queued so far have run: the 1,000 `cb.get(k)` of one `Promise.all(keys.map(...))`
- * share the stack of the first. Calls of the same method from different lines in that window
- * (the same synchronous run, or continuations resumed in the same microtask checkpoint) then
- * share the first one's stack; `everyCall: true` captures at every call instead (exact, slower).
+ * `setCallSiteFrames(n)` with n > 0 makes single-key operations record n frames at the call as
+ * well — for code that subscribes to them or passes callbacks to `then`, where no async function
+ * awaits. A recording is shared by the calls of one method until the microtasks queued so far
+ * have run (the 1,000 `cb.get(k)` of one `Promise.all(keys.map(...))` share the first one's);
+ * `everyCall: true` records every call exactly. 0 turns recording off everywhere.
  */
 export function setCallSiteFrames(frames: number, options?: { everyCall?: boolean }): void {
   if (!Number.isInteger(frames) || frames < 0 || frames > 100) throw new RangeError('setCallSiteFrames: an integer 0..100');
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError('setCallSiteFrames: options must be an object');
   CallSite.depth = frames;
+  CallSite.perOperation = frames > 0;
   if (options?.everyCall !== undefined) CallSite.everyCall = Boolean(options.everyCall);
   shared.clear();
 }
@@ -53,14 +57,25 @@ export class CallSite {
     return site;
   }
 
+  /** A single-key operation's call site: nothing recorded unless {@link CallSite.perOperation}. */
+  static ofOperation(method: Function): CallSite {
+    return CallSite.perOperation ? CallSite.of(method) : UNRECORDED;
+  }
+
   /** Capture at every call (see setCallSiteFrames). */
   static everyCall = false;
 
+  /** Whether single-key operations record their call site (see setCallSiteFrames). */
+  static perOperation = false;
+
   // The stack is captured structurally here and only formatted if an error needs it.
   #holder: { stack?: string } = {};
-  constructor(skip: Function) {
+  /** Whether a stack was captured (false: errors get the awaiting code's stack instead). */
+  readonly recorded: boolean;
+  constructor(skip: Function | undefined) {
     const depth = CallSite.depth;
-    if (depth <= 0) return;
+    this.recorded = skip !== undefined && depth > 0;
+    if (!this.recorded) return;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = depth;
     Error.captureStackTrace(this.#holder, skip);
@@ -68,9 +83,8 @@ export class CallSite {
   }
 
   /**
-   * Frames kept per call site. Capturing costs roughly 0.3 µs per frame per operation, so it
-   * is bounded; 0 turns call-site stacks off (errors then carry the dispatch stack).
-   * Set through {@link setCallSiteFrames}.
+   * Frames kept per call site. Capturing costs microseconds per operation, so it is bounded;
+   * 0 turns call-site stacks off. Set through {@link setCallSiteFrames}.
    */
   static depth = 5;
 
@@ -81,12 +95,26 @@ export class CallSite {
 
   /** Rewrites an error's stack to point at the call site (keeps its name and message). */
   apply<E extends Error>(error: E): E {
+    if (!this.recorded) return error;
     const stack = this.stack;
     if (!stack) return error;
     const frames = stack.slice(stack.indexOf('\n') + 1);
     error.stack = `${error.name}: ${error.message}\n${frames}`;
     return error;
   }
+}
+
+const UNRECORDED = new CallSite(undefined);
+
+/**
+ * Takes a failed operation's stack again inside the promise chain that leads to the awaiting
+ * code, where V8 appends the awaiting async functions (its zero-cost async stack traces): the
+ * operation recorded nothing at the call, and the stack it was created with is the SDK's
+ * dispatch loop. Runs on failure only.
+ */
+function withAwaitersStack(error: unknown): never {
+  if (error instanceof Error) Error.captureStackTrace(error, withAwaitersStack);
+  throw error;
 }
 
 /**
@@ -99,11 +127,13 @@ export class CallSite {
  */
 export class Op<T> extends Observable<T> implements PromiseLike<T> {
   #run: (sink: Sink<T>) => TeardownLogic;
+  #site: CallSite | undefined;
 
   /** @internal */
-  constructor(run: (sink: Sink<T>) => TeardownLogic) {
+  constructor(run: (sink: Sink<T>) => TeardownLogic, site?: CallSite) {
     super(run);
     this.#run = run;
+    this.#site = site;
   }
 
   /** Runs the operation once and resolves with its value (rejects with its error). */
@@ -128,7 +158,7 @@ export class Op<T> extends Observable<T> implements PromiseLike<T> {
     } catch (error) {
       sink.error(error);
     }
-    return promise;
+    return this.#site?.recorded === false ? promise.then(undefined, withAwaitersStack) : promise;
   }
 }
 
@@ -176,5 +206,5 @@ export interface Sink<T> {
 /** An Op that fails with `error` on each subscription. @internal */
 export function failedOp<T>(error: unknown, site?: CallSite): Op<T> {
   const e = site && error instanceof CouchbaseError ? site.apply(error) : error;
-  return new Op<T>((s) => s.error(e));
+  return new Op<T>((s) => s.error(e), site);
 }

@@ -111,7 +111,7 @@ export class ConnectionCore implements KvContext {
     return new Op<T>((sink) => {
       if (this.#closed) return sink.error(site.apply(this.closedError(where)));
       return run(p, sink, (e) => sink.error(site.apply(e)));
-    });
+    }, site);
   }
 
   /** A single-key Op. `build` validates and returns the key op. */
