@@ -30,24 +30,6 @@ namespace {
 
 constexpr uint32_t kMaxBatch = 1u << 24;
 
-struct BatchView {
-  uint32_t count = 0;
-  const uint32_t *seq = nullptr;
-  const uint8_t *op = nullptr;
-  const char *keys = nullptr;
-  size_t nkeys = 0;
-  const uint32_t *key_end = nullptr;
-  const char *values = nullptr;
-  size_t nvalues = 0;
-  const uint32_t *value_end = nullptr;
-  const uint32_t *flags = nullptr;
-  const uint32_t *expiry = nullptr;
-  const uint64_t *cas = nullptr;
-  const uint64_t *delta = nullptr;
-  const uint64_t *initial = nullptr;
-  const int32_t *aux = nullptr;
-};
-
 const char *type_name(napi_typedarray_type t) {
   switch (t) {
     case napi_uint8_array: return "Uint8Array";
@@ -58,11 +40,9 @@ const char *type_name(napi_typedarray_type t) {
   }
 }
 
-// batch[name] must be a typed array of `type` with at least `min_len` elements.
-bool typed(Napi::Env env, const Napi::Object &batch, const char *name, napi_typedarray_type type, size_t min_len,
+// A column (batch[name]) must be a typed array of `type` with at least `min_len` elements.
+bool typed(Napi::Env env, const Napi::Value &v, const char *name, napi_typedarray_type type, size_t min_len,
            const void **out, size_t *len) {
-  Napi::Value v = batch.Get(name);
-  if (env.IsExceptionPending()) return false;
   bool ok = v.IsTypedArray();
   napi_typedarray_type actual = napi_int8_array;
   size_t length = 0;
@@ -111,15 +91,14 @@ bool known_op(uint8_t op) {
   }
 }
 
-bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
-  if (!arg.IsObject()) {
-    Napi::TypeError::New(env, "submit(batch): batch must be an object").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Object batch = arg.As<Napi::Object>();
-  Napi::Value count = batch.Get("count");
-  if (env.IsExceptionPending()) return false;
-  double c = count.IsNumber() ? count.As<Napi::Number>().DoubleValue() : -1;
+// The columns of a batch, in the order submitColumns takes them after `rcs` and `count`.
+constexpr const char *kColumns[] = {"seq", "op", "keys", "keyEnd", "values", "valueEnd", "flags",
+                                    "expiry", "cas", "delta", "initial", "aux"};
+constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
+
+bool decode_columns(Napi::Env env, napi_value count, const napi_value *cols, BatchView &b) {
+  Napi::Value c_value(env, count);
+  double c = c_value.IsNumber() ? c_value.As<Napi::Number>().DoubleValue() : -1;
   if (!(c >= 0 && c <= kMaxBatch) || c != static_cast<double>(static_cast<uint32_t>(c))) {
     Napi::TypeError::New(env, "batch.count must be an integer between 0 and 2^24").ThrowAsJavaScriptException();
     return false;
@@ -128,26 +107,27 @@ bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
   const size_t n = b.count;
   const void *p = nullptr;
   size_t len = 0;
-#define TYPED(field, name, type, ctype)                                 \
-  if (!typed(env, batch, name, type, n, &p, nullptr)) return false; \
-  b.field = static_cast<const ctype *>(p);
-  TYPED(seq, "seq", napi_uint32_array, uint32_t)
-  TYPED(op, "op", napi_uint8_array, uint8_t)
-  TYPED(key_end, "keyEnd", napi_uint32_array, uint32_t)
-  TYPED(value_end, "valueEnd", napi_uint32_array, uint32_t)
-  TYPED(flags, "flags", napi_uint32_array, uint32_t)
-  TYPED(expiry, "expiry", napi_uint32_array, uint32_t)
-  TYPED(cas, "cas", napi_biguint64_array, uint64_t)
-  TYPED(delta, "delta", napi_biguint64_array, uint64_t)
-  TYPED(initial, "initial", napi_biguint64_array, uint64_t)
-  TYPED(aux, "aux", napi_int32_array, int32_t)
-#undef TYPED
-  if (!typed(env, batch, "keys", napi_uint8_array, 0, &p, &len)) return false;
-  b.keys = static_cast<const char *>(p);
+  size_t col = 0;
+#define TYPED(field, type, ctype, min_len)                                               \
+  if (!typed(env, Napi::Value(env, cols[col]), kColumns[col], type, min_len, &p, &len)) \
+    return false;                                                                        \
+  b.field = static_cast<const ctype *>(p);                                               \
+  col++;
+  TYPED(seq, napi_uint32_array, uint32_t, n)
+  TYPED(op, napi_uint8_array, uint8_t, n)
+  TYPED(keys, napi_uint8_array, char, 0)
   b.nkeys = len;
-  if (!typed(env, batch, "values", napi_uint8_array, 0, &p, &len)) return false;
-  b.values = static_cast<const char *>(p);
+  TYPED(key_end, napi_uint32_array, uint32_t, n)
+  TYPED(values, napi_uint8_array, char, 0)
   b.nvalues = len;
+  TYPED(value_end, napi_uint32_array, uint32_t, n)
+  TYPED(flags, napi_uint32_array, uint32_t, n)
+  TYPED(expiry, napi_uint32_array, uint32_t, n)
+  TYPED(cas, napi_biguint64_array, uint64_t, n)
+  TYPED(delta, napi_biguint64_array, uint64_t, n)
+  TYPED(initial, napi_biguint64_array, uint64_t, n)
+  TYPED(aux, napi_int32_array, int32_t, n)
+#undef TYPED
   if (!check_ends(env, b.key_end, b.count, b.nkeys, "keyEnd") ||
       !check_ends(env, b.value_end, b.count, b.nvalues, "valueEnd")) {
     return false;
@@ -161,6 +141,23 @@ bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
     }
   }
   return true;
+}
+
+// The object form: batch.count and the named columns.
+bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
+  if (!arg.IsObject()) {
+    Napi::TypeError::New(env, "submit(batch): batch must be an object").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Object batch = arg.As<Napi::Object>();
+  Napi::Value count = batch.Get("count");
+  if (env.IsExceptionPending()) return false;
+  napi_value cols[kNumColumns];
+  for (size_t i = 0; i < kNumColumns; i++) {
+    cols[i] = batch.Get(kColumns[i]);
+    if (env.IsExceptionPending()) return false;
+  }
+  return decode_columns(env, count, cols, b);
 }
 
 // Command i of the batch; its key and value bytes are at `key` and `value` (in the batch, or in
@@ -209,17 +206,34 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   BatchView b;
   if (!decode(env, info.Length() > 0 ? info[0] : env.Undefined(), b)) return env.Undefined();
-
   Napi::Int32Array rcs = Napi::Int32Array::New(env, b.count);
   if (rcs.IsEmpty() || (b.count > 0 && rcs.Data() == nullptr)) return env.Undefined();  // env terminating
-  int32_t *out = rcs.Data();
+  schedule_batch(b, rcs.Data());
+  return rcs;
+}
+
+// submitColumns(rcs, count, seq, op, keys, keyEnd, values, valueEnd, flags, expiry, cas, delta,
+// initial, aux): the batch as arguments, one rc per command written into `rcs` (reused by the
+// caller): no property lookups and no result array per call.
+Napi::Value Connection::submit_columns(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  napi_value args[2 + kNumColumns];
+  for (size_t i = 0; i < 2 + kNumColumns; i++) args[i] = info[i];  // undefined when missing
+  BatchView b;
+  if (!decode_columns(env, args[1], args + 2, b)) return env.Undefined();
+  const void *out = nullptr;
+  if (!typed(env, Napi::Value(env, args[0]), "rcs", napi_int32_array, b.count, &out, nullptr)) return env.Undefined();
+  schedule_batch(b, static_cast<int32_t *>(const_cast<void *>(out)));
+  return env.Undefined();
+}
+
+void Connection::schedule_batch(const BatchView &b, int32_t *out) {
   const lcb_STATUS refuse = refusal();
   if (refuse != LCB_SUCCESS) {
     for (uint32_t i = 0; i < b.count; i++) out[i] = refuse;
-    return rcs;
+    return;
   }
-  if (b.count == 0) return rcs;
-
+  if (b.count == 0) return;
   // Commands go to libcouchbase while fewer than max_inflight_ are outstanding there and
   // nothing is queued ahead of them; the rest (always a tail of the batch) go to one
   // QueuedBatch with one copy of their keys and values (rc 0: their responses follow), and are
@@ -252,7 +266,6 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   }
   lcb_sched_leave(instance_);
   request_flush();
-  return rcs;
 }
 
 void Connection::drain_queue() {

@@ -36,6 +36,7 @@ Napi::Function Connection::define(Napi::Env env) {
                      {
                          InstanceMethod<&Connection::connect>("connect"),
                          InstanceMethod<&Connection::submit>("submit"),
+                         InstanceMethod<&Connection::submit_columns>("submitColumns"),
                          InstanceMethod<&Connection::set_operation_timeout>("setOperationTimeout"),
                          InstanceMethod<&Connection::server_nodes>("serverNodes"),
                          InstanceMethod<&Connection::close>("close"),

@@ -147,7 +147,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   enum class State { Created, Connecting, Connected, Failed, Closing, Closed };
 
   Napi::Value connect(const Napi::CallbackInfo &info);
-  Napi::Value submit(const Napi::CallbackInfo &info);  // native/batch.cpp
+  Napi::Value submit(const Napi::CallbackInfo &info);          // native/batch.cpp
+  Napi::Value submit_columns(const Napi::CallbackInfo &info);  // native/batch.cpp
   Napi::Value set_operation_timeout(const Napi::CallbackInfo &info);
   Napi::Value server_nodes(const Napi::CallbackInfo &info);
   Napi::Value close(const Napi::CallbackInfo &info);
@@ -157,6 +158,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   // Why nothing can be scheduled now (closed, not connected), or LCB_SUCCESS.
   lcb_STATUS refusal() const;
+  // Schedules a checked batch (or queues its tail beyond the in-flight bound); one rc per command.
+  void schedule_batch(const BatchView &b, int32_t *out);  // native/batch.cpp
   // A new request with its JS callback, and the handle JS gets for it.
   std::pair<uint32_t, Request *> add_request(Request::Kind kind, const Napi::Function &callback);
   Napi::Value request_handle(Napi::Env env, uint32_t id);

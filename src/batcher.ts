@@ -203,7 +203,14 @@ export class Batcher {
     for (let i = 0; i < take.length; i++) inflight.set(take[i]!);
     let rcs: Int32Array;
     try {
-      rcs = this.#native.submit(batch);
+      const native = this.#native;
+      if (native.submitColumns !== undefined) {
+        rcs = this.#arrays.rcs(batch.count);
+        native.submitColumns(rcs, batch.count, batch.seq, batch.op, batch.keys, batch.keyEnd, batch.values, batch.valueEnd,
+          batch.flags, batch.expiry, batch.cas, batch.delta, batch.initial, batch.aux);
+      } else {
+        rcs = native.submit(batch);
+      }
     } catch (error) {
       for (const p of take) inflight.delete(p.seq);
       const rc = LcbStatus.LCB_ERR_SDK_INTERNAL;
@@ -304,6 +311,14 @@ const REUSED_CAPACITY = 4096;
  */
 class BatchArrays {
   #batch: NativeBatch | undefined;
+  #rcs = new Int32Array(16);
+
+  /** Room for the rcs of `n` commands (reused up to REUSED_CAPACITY). */
+  rcs(n: number): Int32Array {
+    if (n > REUSED_CAPACITY) return new Int32Array(n);
+    if (this.#rcs.length < n) this.#rcs = new Int32Array(grow(this.#rcs.length, n));
+    return this.#rcs;
+  }
 
   /** A batch with room for `n` commands, `keyBytes` of keys and `valueBytes` of values. */
   take(n: number, keyBytes: number, valueBytes: number): NativeBatch {

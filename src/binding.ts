@@ -192,6 +192,16 @@ export interface NativeConnection {
    * counts as passed), and a scheduled one gets what is left of its timeout. No per-command timers.
    */
   submit(batch: NativeBatch): Int32Array;
+  /**
+   * `submit` with the batch's columns as arguments, writing one rc per command into `rcs`
+   * (at least `count` long, reused by the caller): no property lookups and no result array per
+   * call. Optional (fakes implement `submit` only); the batcher uses it when present.
+   */
+  submitColumns?(
+    rcs: Int32Array, count: number, seq: Uint32Array, op: Uint8Array, keys: Uint8Array, keyEnd: Uint32Array,
+    values: Uint8Array, valueEnd: Uint32Array, flags: Uint32Array, expiry: Uint32Array, cas: BigUint64Array,
+    delta: BigUint64Array, initial: BigUint64Array, aux: Int32Array,
+  ): void;
   /** In-flight bookkeeping (optional for fakes). */
   stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */
