@@ -39,7 +39,7 @@ const started = new Date();
 const sizes = argv.quick ? QUICK : FULL;
 const passes = Number(argv.passes ?? 3);
 const servers = argv.servers!.split(',') as Server[];
-const allClients = [...Object.keys(NODE_CLIENTS), 'cbc-pillowfight'];
+const allClients: string[] = [...NODE_CLIENTS, 'cbc-pillowfight'];
 const clients = argv.clients ? argv.clients.split(',') : allClients;
 const workloads = WORKLOADS.filter((w) => !argv.only || argv.only.split(',').includes(w.id));
 const out = argv.out ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));

@@ -6,11 +6,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Client, Open } from '../clients/client.js';
-import { NODE_CLIENTS, PROBE, type ChildArgs, type ChildMessage, type ParentMessage } from './protocol.js';
+import { PROBE, type ChildArgs, type ChildMessage, type NodeClient, type ParentMessage } from './protocol.js';
 import { percentile } from './stats.js';
 import { WORKLOADS } from './workloads.js';
 
 const args = JSON.parse(process.argv[2]!) as ChildArgs;
+
+/** Static imports, so that the harness can bundle this process (runner.ts): only the client asked for is loaded. */
+const CLIENT_MODULES: Record<NodeClient, () => Promise<{ open: Open }>> = {
+  'couchbase-rx': () => import('../clients/couchbase-rx.js'),
+  'couchbase@4.7.1': () => import('../clients/couchbase4.js'),
+  'couchbase@3.2.7': () => import('../clients/couchbase3.js'),
+  memjs: () => import('../clients/memjs.js'),
+  'bare socket': () => import('../clients/bare-socket.js'),
+};
 const send = (m: ChildMessage) => process.send!(m);
 
 /** Why the client cannot run `needs`, or undefined when it can. */
@@ -20,7 +29,7 @@ function lacks(client: Client, needs: keyof Client): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const { open } = await import(`../clients/${NODE_CLIENTS[args.client]}.js`) as { open: Open };
+  const { open } = await CLIENT_MODULES[args.client]();
   const opened = await open(args.target);
   if (args.workload === PROBE) {
     const na: Record<string, string> = {};

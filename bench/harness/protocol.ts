@@ -6,14 +6,8 @@ import type { Target } from '../clients/client.js';
 import type { Sizes } from './workloads.js';
 
 /** The Node clients, by the module in bench/clients that opens them. */
-export const NODE_CLIENTS = {
-  'couchbase-rx': 'couchbase-rx',
-  'couchbase@4.7.1': 'couchbase4',
-  'couchbase@3.2.7': 'couchbase3',
-  memjs: 'memjs',
-  'bare socket': 'bare-socket',
-} as const;
-export type NodeClient = keyof typeof NODE_CLIENTS;
+export const NODE_CLIENTS = ['couchbase-rx', 'couchbase@4.7.1', 'couchbase@3.2.7', 'memjs', 'bare socket'] as const;
+export type NodeClient = (typeof NODE_CLIENTS)[number];
 
 export interface ChildArgs {
   client: NodeClient;

@@ -5,6 +5,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Target } from '../clients/client.js';
 import type { Pillowfight } from './pillowfight.js';
@@ -21,7 +22,25 @@ export interface Runner {
   kill(): void;
 }
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+/**
+ * The client processes run plain JavaScript, as an application would ship it: child.ts and the
+ * clients (couchbase-rx's TypeScript included) bundled once per harness run, the npm packages
+ * left to node_modules. Under `--import=tsx` every process carried tsx's loader thread (about
+ * 30 MB of RSS), and couchbase-rx its compile-on-load, in the peak RSS being compared.
+ * The bundle sits in the repository's .tmp/ so that the addon's `../build/Release` resolves.
+ */
+let childScript: string | undefined;
+function bundledChild(): string {
+  if (childScript === undefined) {
+    const outfile = fileURLToPath(new URL('../../.tmp/bench-child.mjs', import.meta.url));
+    buildSync({
+      entryPoints: [fileURLToPath(new URL('./child.ts', import.meta.url))],
+      outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning',
+    });
+    childScript = outfile;
+  }
+  return childScript;
+}
 
 export class ChildRunner implements Runner {
   readonly #proc: ChildProcess;
@@ -29,8 +48,8 @@ export class ChildRunner implements Runner {
   #waiting: ((m: ChildMessage) => void) | undefined;
 
   constructor(readonly client: NodeClient, workload: Workload | typeof PROBE, target: Target, sizes: Sizes, execArgv: string[] = []) {
-    this.#proc = fork(CHILD, [JSON.stringify({ client, workload: workload === PROBE ? PROBE : workload.id, target, sizes })], {
-      execArgv: ['--import=tsx', ...execArgv],
+    this.#proc = fork(bundledChild(), [JSON.stringify({ client, workload: workload === PROBE ? PROBE : workload.id, target, sizes })], {
+      execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#proc.on('message', (m: ChildMessage) => this.#deliver(m));
