@@ -110,7 +110,7 @@ const UNRECORDED = new CallSite(undefined);
  * Takes a failed operation's stack again inside the promise chain that leads to the awaiting
  * code, where V8 appends the awaiting async functions (its zero-cost async stack traces): the
  * operation recorded nothing at the call, and the stack it was created with is the SDK's
- * dispatch loop. Runs on failure only.
+ * dispatch loop. Runs on failure only (PromiseSink.error).
  */
 function withAwaitersStack(error: unknown): never {
   if (error instanceof Error) Error.captureStackTrace(error, withAwaitersStack);
@@ -152,13 +152,13 @@ export class Op<T> extends Observable<T> implements PromiseLike<T> {
   /** Runs the operation once as a Promise (without the cost of an RxJS subscription). */
   override toPromise(): Promise<T> {
     const promise = new Promise<T>(capture);
-    const sink = new PromiseSink<T>(captured.resolve as (v: T) => void, captured.reject);
+    const sink = new PromiseSink<T>(captured.resolve as (v: T | PromiseLike<T>) => void, captured.reject, this.#site?.recorded === false);
     try {
       this.#run(sink);
     } catch (error) {
       sink.error(error);
     }
-    return this.#site?.recorded === false ? promise.then(undefined, withAwaitersStack) : promise;
+    return promise;
   }
 }
 
@@ -173,8 +173,10 @@ function capture(resolve: (v: any) => void, reject: (e: unknown) => void): void 
 class PromiseSink<T> implements Sink<T> {
   #done = false;
   constructor(
-    private readonly resolve: (v: T) => void,
+    private readonly resolve: (v: T | PromiseLike<T>) => void,
     private readonly reject: (e: unknown) => void,
+    /** Fail through withAwaitersStack (nothing was recorded at the call). */
+    private readonly awaitersStack: boolean,
   ) {}
 
   next(v: T): void {
@@ -186,7 +188,16 @@ class PromiseSink<T> implements Sink<T> {
   error(e: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.reject(e);
+    if (!this.awaitersStack) return this.reject(e);
+    // The promise is resolved with the rethrowing one before that one's source is rejected: so
+    // the job linking them runs first, and when withAwaitersStack runs, V8 finds the chain to the
+    // awaiting code. Only failures pay for the extra promises.
+    let rejectSource!: (e: unknown) => void;
+    const source = new Promise<never>((_, reject) => {
+      rejectSource = reject;
+    });
+    this.resolve(source.then(undefined, withAwaitersStack));
+    rejectSource(e);
   }
 
   complete(): void {

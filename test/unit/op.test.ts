@@ -80,7 +80,7 @@ test('unsubscribing before the reply drops interest; the command is not resent',
   await cb.close();
 });
 
-test('an awaited operation fails with the stack of the async functions awaiting it', async (t) => {
+test.serial('an awaited operation fails with the stack of the async functions awaiting it', async (t) => {
   const { cb } = await fakeConnect();
   async function loadUser(): Promise<unknown> {
     return await cb.get(freshKey());
@@ -103,7 +103,7 @@ test('an awaited operation fails with the stack of the async functions awaiting 
   await cb.close();
 });
 
-test('a recorded call site (setCallSiteFrames) is the stack of an operation nobody awaits', async (t) => {
+test.serial('a recorded call site (setCallSiteFrames) is the stack of an operation nobody awaits', async (t) => {
   const { setCallSiteFrames } = await import('../../src/index.js');
   const { CallSite } = await import('../../src/op.js');
   const { cb } = await fakeConnect();
@@ -125,7 +125,7 @@ test('Op supports .catch and toPromise', async (t) => {
   await cb.close();
 });
 
-test('recorded call sites: shared per method in one synchronous run, exact with everyCall', async (t) => {
+test.serial('recorded call sites: shared per method in one synchronous run, exact with everyCall', async (t) => {
   const { setCallSiteFrames } = await import('../../src/index.js');
   const { CallSite } = await import('../../src/op.js');
   const { cb } = await fakeConnect();
