@@ -272,13 +272,13 @@ export class Batcher {
 
 /** One response; the counter value (rarely needed) is read from the batch on first use. */
 class NativeResponse implements Response {
-  #u64: BigUint64Array;
+  #u64: ArrayLike<bigint>;
   #i: number;
   constructor(
     public rc: number,
     public cas: bigint,
     public flags: number,
-    u64: BigUint64Array,
+    u64: ArrayLike<bigint>,
     i: number,
     public aux: number,
     public final: boolean,

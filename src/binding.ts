@@ -68,23 +68,24 @@ export interface NativeBatch {
 /** Every response that arrived in one loop iteration, as parallel arrays of length `count`. */
 export interface NativeResponses {
   count: number;
-  seq: Uint32Array;
+  /** Columns: typed arrays over one ArrayBuffer, or one-element arrays for a single response. */
+  seq: ArrayLike<number>;
   /** libcouchbase status code (lcb_STATUS), 0 = success. */
-  rc: Int32Array;
-  cas: BigUint64Array;
-  flags: Uint32Array;
+  rc: ArrayLike<number>;
+  cas: ArrayLike<bigint>;
+  flags: ArrayLike<number>;
   /** Counter value after incr/decr. */
-  u64: BigUint64Array;
+  u64: ArrayLike<bigint>;
   /**
    * Observe: the status byte (0x00 found not persisted, 0x01 found persisted, 0x80 not found,
    * 0x81 logically deleted) | 0x100 when this node is the master. Otherwise 0.
    */
-  aux: Int32Array;
+  aux: ArrayLike<number>;
   /** 1 when this is the last response for `seq`. */
-  final: Uint8Array;
+  final: ArrayLike<number>;
   /** Value bytes (get family; stats: the stat value); response i is `data[dataEnd[i-1] ?? 0 .. dataEnd[i])`. */
   data: Buffer;
-  dataEnd: Uint32Array;
+  dataEnd: ArrayLike<number>;
   /**
    * Observe and stats: the server as "host:port"; stats: "host:port\tstatName".
    * On failures: libcouchbase's error context text when it has one. Otherwise undefined.
