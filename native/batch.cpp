@@ -91,7 +91,24 @@ bool known_op(uint8_t op) {
   }
 }
 
-// The columns of a batch, in the order submitColumns takes them after `rcs` and `count`.
+// Offsets inside the bytes, known op codes: what both forms check once the pointers are known.
+bool check_batch(Napi::Env env, const BatchView &b) {
+  if (!check_ends(env, b.key_end, b.count, b.nkeys, "keyEnd") ||
+      !check_ends(env, b.value_end, b.count, b.nvalues, "valueEnd")) {
+    return false;
+  }
+  for (uint32_t i = 0; i < b.count; i++) {
+    if (!known_op(b.op[i])) {
+      Napi::TypeError::New(env, "batch.op[" + std::to_string(i) + "] = " + std::to_string(b.op[i]) +
+                                    " is not a NativeOp code")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+// The named columns of a batch object (submit), in the order decode_columns reads them.
 constexpr const char *kColumns[] = {"seq", "op", "keys", "keyEnd", "values", "valueEnd", "flags",
                                     "expiry", "cas", "delta", "initial", "aux"};
 constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
@@ -128,19 +145,7 @@ bool decode_columns(Napi::Env env, napi_value count, const napi_value *cols, Bat
   TYPED(initial, napi_biguint64_array, uint64_t, n)
   TYPED(aux, napi_int32_array, int32_t, n)
 #undef TYPED
-  if (!check_ends(env, b.key_end, b.count, b.nkeys, "keyEnd") ||
-      !check_ends(env, b.value_end, b.count, b.nvalues, "valueEnd")) {
-    return false;
-  }
-  for (uint32_t i = 0; i < b.count; i++) {
-    if (!known_op(b.op[i])) {
-      Napi::TypeError::New(env, "batch.op[" + std::to_string(i) + "] = " + std::to_string(b.op[i]) +
-                                    " is not a NativeOp code")
-          .ThrowAsJavaScriptException();
-      return false;
-    }
-  }
-  return true;
+  return check_batch(env, b);
 }
 
 // The object form: batch.count and the named columns.
@@ -158,6 +163,52 @@ bool decode(Napi::Env env, const Napi::Value &arg, BatchView &b) {
     if (env.IsExceptionPending()) return false;
   }
   return decode_columns(env, count, cols, b);
+}
+
+constexpr size_t kBytesPerCommand = 49;  // BATCH_BYTES_PER_COMMAND in src/binding.ts
+
+// The packed form (submitColumns): pointers into one ArrayBuffer of columns, checked like the rest.
+bool decode_packed(Napi::Env env, const Napi::Value &count, const Napi::Value &columns, const Napi::Value &capacity,
+                   const Napi::Value &keys, const Napi::Value &values, BatchView &b) {
+  double c = count.IsNumber() ? count.As<Napi::Number>().DoubleValue() : -1;
+  double cap = capacity.IsNumber() ? capacity.As<Napi::Number>().DoubleValue() : -1;
+  if (!(c >= 0 && c <= kMaxBatch) || c != static_cast<double>(static_cast<uint32_t>(c)) || !(cap >= c && cap <= kMaxBatch) ||
+      cap != static_cast<double>(static_cast<uint32_t>(cap))) {
+    Napi::TypeError::New(env, "submitColumns: count and capacity must be integers, 0 <= count <= capacity <= 2^24")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  void *base = nullptr;
+  size_t bytes = 0;
+  if (!columns.IsArrayBuffer() || napi_get_arraybuffer_info(env, columns, &base, &bytes) != napi_ok ||
+      bytes < static_cast<size_t>(cap) * kBytesPerCommand || (base == nullptr && cap > 0) ||
+      reinterpret_cast<uintptr_t>(base) % 8 != 0) {
+    Napi::TypeError::New(env, "submitColumns: columns must be an ArrayBuffer of capacity * 49 bytes")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  b.count = static_cast<uint32_t>(c);
+  const size_t n = static_cast<size_t>(cap);
+  auto *p = static_cast<const uint8_t *>(base);
+  b.cas = reinterpret_cast<const uint64_t *>(p);
+  b.delta = reinterpret_cast<const uint64_t *>(p + 8 * n);
+  b.initial = reinterpret_cast<const uint64_t *>(p + 16 * n);
+  b.seq = reinterpret_cast<const uint32_t *>(p + 24 * n);
+  b.key_end = reinterpret_cast<const uint32_t *>(p + 28 * n);
+  b.value_end = reinterpret_cast<const uint32_t *>(p + 32 * n);
+  b.flags = reinterpret_cast<const uint32_t *>(p + 36 * n);
+  b.expiry = reinterpret_cast<const uint32_t *>(p + 40 * n);
+  b.aux = reinterpret_cast<const int32_t *>(p + 44 * n);
+  b.op = p + 48 * n;
+  const void *data = nullptr;
+  size_t len = 0;
+  if (!typed(env, keys, "keys", napi_uint8_array, 0, &data, &len)) return false;
+  b.keys = static_cast<const char *>(data);
+  b.nkeys = len;
+  if (!typed(env, values, "values", napi_uint8_array, 0, &data, &len)) return false;
+  b.values = static_cast<const char *>(data);
+  b.nvalues = len;
+  return check_batch(env, b);
 }
 
 // Command i of the batch; its key and value bytes are at `key` and `value` (in the batch, or in
@@ -212,17 +263,16 @@ Napi::Value Connection::submit(const Napi::CallbackInfo &info) {
   return rcs;
 }
 
-// submitColumns(rcs, count, seq, op, keys, keyEnd, values, valueEnd, flags, expiry, cas, delta,
-// initial, aux): the batch as arguments, one rc per command written into `rcs` (reused by the
-// caller): no property lookups and no result array per call.
+// submitColumns(rcs, count, columns, capacity, keys, values): the fixed-width columns in one
+// ArrayBuffer laid out by capacity (batchColumnOffsets in src/binding.ts: cas, delta, initial,
+// then seq, keyEnd, valueEnd, flags, expiry, aux, then op), one rc per command written into
+// `rcs` (reused by the caller): no property lookups, four buffers, no result array per call.
 Napi::Value Connection::submit_columns(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  napi_value args[2 + kNumColumns];
-  for (size_t i = 0; i < 2 + kNumColumns; i++) args[i] = info[i];  // undefined when missing
   BatchView b;
-  if (!decode_columns(env, args[1], args + 2, b)) return env.Undefined();
+  if (!decode_packed(env, info[1], info[2], info[3], info[4], info[5], b)) return env.Undefined();
   const void *out = nullptr;
-  if (!typed(env, Napi::Value(env, args[0]), "rcs", napi_int32_array, b.count, &out, nullptr)) return env.Undefined();
+  if (!typed(env, info[0], "rcs", napi_int32_array, b.count, &out, nullptr)) return env.Undefined();
   schedule_batch(b, static_cast<int32_t *>(const_cast<void *>(out)));
   return env.Undefined();
 }

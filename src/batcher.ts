@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import type { NativeBatch, NativeConnection, NativeOpCode, NativeResponses } from './binding.js';
+import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, type NativeBatch, type NativeConnection, type NativeOpCode, type NativeResponses } from './binding.js';
 import { LcbStatus } from './errors/index.js';
 
 /**
@@ -204,10 +204,9 @@ export class Batcher {
     let rcs: Int32Array;
     try {
       const native = this.#native;
-      if (native.submitColumns !== undefined) {
+      if (native.submitColumns !== undefined && batch.columns !== undefined) {
         rcs = this.#arrays.rcs(batch.count);
-        native.submitColumns(rcs, batch.count, batch.seq, batch.op, batch.keys, batch.keyEnd, batch.values, batch.valueEnd,
-          batch.flags, batch.expiry, batch.cas, batch.delta, batch.initial, batch.aux);
+        native.submitColumns(rcs, batch.count, batch.columns.buffer, batch.columns.capacity, batch.keys, batch.values);
       } else {
         rcs = native.submit(batch);
       }
@@ -338,21 +337,25 @@ function grow(have: number, need: number): number {
   return size;
 }
 
+/** A batch of `n` commands whose fixed-width columns share one ArrayBuffer (binding.ts). */
 function allocate(n: number, keyBytes: number, valueBytes: number): NativeBatch {
+  const buffer = new ArrayBuffer(n * BATCH_BYTES_PER_COMMAND);
+  const at = batchColumnOffsets(n);
   return {
     count: n,
-    seq: new Uint32Array(n),
-    op: new Uint8Array(n),
+    seq: new Uint32Array(buffer, at.seq, n),
+    op: new Uint8Array(buffer, at.op, n),
     keys: Buffer.allocUnsafe(keyBytes),
-    keyEnd: new Uint32Array(n),
+    keyEnd: new Uint32Array(buffer, at.keyEnd, n),
     values: Buffer.allocUnsafe(valueBytes),
-    valueEnd: new Uint32Array(n),
-    flags: new Uint32Array(n),
-    expiry: new Uint32Array(n),
-    cas: new BigUint64Array(n),
-    delta: new BigUint64Array(n),
-    initial: new BigUint64Array(n),
-    aux: new Int32Array(n),
+    valueEnd: new Uint32Array(buffer, at.valueEnd, n),
+    flags: new Uint32Array(buffer, at.flags, n),
+    expiry: new Uint32Array(buffer, at.expiry, n),
+    cas: new BigUint64Array(buffer, at.cas, n),
+    delta: new BigUint64Array(buffer, at.delta, n),
+    initial: new BigUint64Array(buffer, at.initial, n),
+    aux: new Int32Array(buffer, at.aux, n),
+    columns: { buffer, capacity: n },
   };
 }
 

@@ -63,7 +63,26 @@ export interface NativeBatch {
   initial: BigUint64Array;
   /** Per-op extra argument, see NativeOp. */
   aux: Int32Array;
+  /**
+   * When the fixed-width columns above are views over one ArrayBuffer laid out by
+   * `capacity` (see {@link batchColumnOffsets}): that buffer, for `submitColumns`.
+   */
+  columns?: { buffer: ArrayBuffer; capacity: number };
 }
+
+/**
+ * Where each fixed-width column of a batch of `capacity` commands starts in one ArrayBuffer of
+ * `capacity * BATCH_BYTES_PER_COMMAND` bytes: the 8-byte columns first, then the 4-byte ones,
+ * then `op`, so that every view is aligned. native/batch.cpp reads the same layout.
+ */
+export function batchColumnOffsets(capacity: number) {
+  return {
+    cas: 0, delta: 8 * capacity, initial: 16 * capacity,
+    seq: 24 * capacity, keyEnd: 28 * capacity, valueEnd: 32 * capacity, flags: 36 * capacity, expiry: 40 * capacity, aux: 44 * capacity,
+    op: 48 * capacity,
+  };
+}
+export const BATCH_BYTES_PER_COMMAND = 49;
 
 /** Every response that arrived in one loop iteration, as parallel arrays of length `count`. */
 export interface NativeResponses {
@@ -194,15 +213,13 @@ export interface NativeConnection {
    */
   submit(batch: NativeBatch): Int32Array;
   /**
-   * `submit` with the batch's columns as arguments, writing one rc per command into `rcs`
-   * (at least `count` long, reused by the caller): no property lookups and no result array per
-   * call. Optional (fakes implement `submit` only); the batcher uses it when present.
+   * `submit` for a batch whose fixed-width columns share one ArrayBuffer (`batch.columns`):
+   * `submitColumns(rcs, count, columns.buffer, columns.capacity, keys, values)` writes one rc per
+   * command into `rcs` (at least `count` long, reused by the caller): no property lookups, four
+   * buffers to look at, and no result array per call. Optional (fakes implement `submit` only);
+   * the batcher uses it when present.
    */
-  submitColumns?(
-    rcs: Int32Array, count: number, seq: Uint32Array, op: Uint8Array, keys: Uint8Array, keyEnd: Uint32Array,
-    values: Uint8Array, valueEnd: Uint32Array, flags: Uint32Array, expiry: Uint32Array, cas: BigUint64Array,
-    delta: BigUint64Array, initial: BigUint64Array, aux: Int32Array,
-  ): void;
+  submitColumns?(rcs: Int32Array, count: number, columns: ArrayBuffer, capacity: number, keys: Uint8Array, values: Uint8Array): void;
   /** In-flight bookkeeping (optional for fakes). */
   stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */

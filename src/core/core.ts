@@ -129,7 +129,9 @@ export class ConnectionCore implements KvContext {
       if (op.durability === undefined && op.cmd.op !== NativeOp.Observe) {
         // Fast path: one command, exactly one final response.
         return this.batcher.enqueue(op.cmd, (resp) => {
-          if (resp.final) settleOne(...this.settle(op, [resp]));
+          if (!resp.final) return;
+          const settled = this.settle(op, [resp]);
+          settleOne(settled[0], settled[1]);
         });
       }
       return this.execute([op], (results, errors) => settleOne(results[0]!, errors[0]));

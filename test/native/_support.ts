@@ -2,7 +2,7 @@
  * Helpers for the native tests: they drive the NativeAddon (src/binding.ts) directly.
  * Not a test file (ava only runs *.test.ts).
  */
-import { loadNative, type NativeAddon, type NativeBatch, type NativeConnection, type NativeResponses } from '../../src/binding.js';
+import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, loadNative, type NativeAddon, type NativeBatch, type NativeConnection, type NativeResponses } from '../../src/binding.js';
 
 export const native: NativeAddon = loadNative();
 
@@ -132,6 +132,35 @@ export class TestConnection {
     return Promise.all(
       cmds.map((_, i) => {
         if (rcs[i] !== 0) return Promise.resolve({ submitRc: rcs[i] });
+        return new Promise<Reply[]>((done) => this.waiting.set(first + i, { replies: [], done }));
+      }),
+    );
+  }
+
+  /** As `run`, through `submitColumns`: the columns packed into one ArrayBuffer with room to spare. */
+  runPacked(cmds: Command[]): Promise<Array<Reply[] | { submitRc: number }>> {
+    const first = this.nextSeq;
+    this.nextSeq += cmds.length;
+    const b = makeBatch(cmds, first);
+    const capacity = cmds.length + 2;
+    const buffer = new ArrayBuffer(capacity * BATCH_BYTES_PER_COMMAND);
+    const at = batchColumnOffsets(capacity);
+    const put = <A extends { set(a: ArrayLike<never>): void }>(view: A, from: ArrayLike<unknown>) => view.set(from as ArrayLike<never>);
+    put(new BigUint64Array(buffer, at.cas, capacity), b.cas);
+    put(new BigUint64Array(buffer, at.delta, capacity), b.delta);
+    put(new BigUint64Array(buffer, at.initial, capacity), b.initial);
+    put(new Uint32Array(buffer, at.seq, capacity), b.seq);
+    put(new Uint32Array(buffer, at.keyEnd, capacity), b.keyEnd);
+    put(new Uint32Array(buffer, at.valueEnd, capacity), b.valueEnd);
+    put(new Uint32Array(buffer, at.flags, capacity), b.flags);
+    put(new Uint32Array(buffer, at.expiry, capacity), b.expiry);
+    put(new Int32Array(buffer, at.aux, capacity), b.aux);
+    put(new Uint8Array(buffer, at.op, capacity), b.op);
+    const rcs = new Int32Array(capacity).fill(-1);
+    this.conn.submitColumns!(rcs, cmds.length, buffer, capacity, b.keys, b.values);
+    return Promise.all(
+      cmds.map((_, i) => {
+        if (rcs[i] !== 0) return Promise.resolve({ submitRc: rcs[i]! });
         return new Promise<Reply[]>((done) => this.waiting.set(first + i, { replies: [], done }));
       }),
     );

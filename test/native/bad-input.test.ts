@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 
-import { NativeOp, type NativeBatch } from '../../src/binding.js';
+import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, NativeOp, type NativeBatch } from '../../src/binding.js';
 import { startMemcached, type Memcached } from '../helpers/memcached.js';
 import { makeBatch, native, RC, TestConnection } from './_support.js';
 
@@ -122,6 +122,51 @@ test('submit rejects malformed batches with TypeError and schedules nothing', (t
   t.throws(() => (c.conn.submit as (...a: unknown[]) => unknown)(), { instanceOf: TypeError });
   // nothing was scheduled: no response for the 900000 seqs ever arrives
   t.false(c.deliveries.some((d) => Array.from(d.seq).some((s) => s >= 900_000)));
+});
+
+/** `good()` in submitColumns' form: the fixed-width columns in one ArrayBuffer (binding.ts layout). */
+function packed(capacity = 2) {
+  const b = good();
+  const buffer = new ArrayBuffer(capacity * BATCH_BYTES_PER_COMMAND);
+  const at = batchColumnOffsets(capacity);
+  new BigUint64Array(buffer, at.cas, capacity).set(b.cas);
+  new Uint32Array(buffer, at.seq, capacity).set(b.seq);
+  new Uint32Array(buffer, at.keyEnd, capacity).set(b.keyEnd);
+  new Uint32Array(buffer, at.valueEnd, capacity).set(b.valueEnd);
+  new Uint8Array(buffer, at.op, capacity).set(b.op);
+  return { buffer, at, keys: b.keys, values: b.values };
+}
+
+test('submitColumns rejects malformed columns with TypeError and schedules nothing', (t) => {
+  const submitColumns = c.conn.submitColumns!.bind(c.conn) as (...a: unknown[]) => void;
+  const rcs = new Int32Array(4);
+  const cases: Array<[string, () => unknown[]]> = [
+    ['columns not an ArrayBuffer', () => { const p = packed(); return [rcs, 2, new Uint8Array(p.buffer), 2, p.keys, p.values]; }],
+    ['columns too small for the capacity', () => { const p = packed(); return [rcs, 2, p.buffer, 3, p.keys, p.values]; }],
+    ['count above capacity', () => { const p = packed(); return [rcs, 3, p.buffer, 2, p.keys, p.values]; }],
+    ['count fractional', () => { const p = packed(); return [rcs, 1.5, p.buffer, 2, p.keys, p.values]; }],
+    ['rcs too short', () => { const p = packed(); return [new Int32Array(1), 2, p.buffer, 2, p.keys, p.values]; }],
+    ['rcs wrong type', () => { const p = packed(); return [new Uint32Array(2), 2, p.buffer, 2, p.keys, p.values]; }],
+    ['keys not bytes', () => { const p = packed(); return [rcs, 2, p.buffer, 2, 'abb', p.values]; }],
+    ['keyEnd beyond keys', () => { const p = packed(); new Uint32Array(p.buffer, p.at.keyEnd, 2)[1] = 100; return [rcs, 2, p.buffer, 2, p.keys, p.values]; }],
+    ['unknown op', () => { const p = packed(); new Uint8Array(p.buffer, p.at.op, 2)[1] = 99; return [rcs, 2, p.buffer, 2, p.keys, p.values]; }],
+    ['no arguments', () => []],
+  ];
+  for (const [name, args] of cases) {
+    t.throws(() => submitColumns(...args()), { instanceOf: TypeError }, name);
+  }
+  t.false(c.deliveries.some((d) => Array.from(d.seq).some((s) => s >= 900_000)));
+});
+
+test('submitColumns schedules a well-formed batch (capacity above count) like submit', async (t) => {
+  const [set, get, missing] = await c.runPacked([
+    { op: NativeOp.Set, key: 'packed', value: 'v1' },
+    { op: NativeOp.Get, key: 'packed' },
+    { op: NativeOp.Get, key: 'packed-missing' },
+  ]);
+  t.is((set as Array<{ rc: number }>).at(-1)!.rc, 0);
+  t.is((get as Array<{ data: Buffer }>).at(-1)!.data.toString(), 'v1');
+  t.is((missing as Array<{ rc: number }>).at(-1)!.rc, RC.NOT_FOUND);
 });
 
 test('an empty batch is fine', (t) => {
