@@ -29,7 +29,7 @@ function batchOf(op: number, keys: string[], value?: Buffer): NativeBatch {
   return makeBatch(keys.map((key) => ({ op, key, value })), 0);
 }
 
-async function open(connstr: string, onResponses: (count: number, rc: ArrayLike<number>) => void): Promise<NativeConnection> {
+async function open(connstr: string, onResponses: (count: number, rc: Int32Array) => void): Promise<NativeConnection> {
   const conn = new native.Connection({ connstr, operationTimeoutUs: 10_000_000, configTimeoutUs: 5_000_000 }, (r) =>
     onResponses(r.count, r.rc),
   );
@@ -41,7 +41,7 @@ const mb = (n: number) => (n / 1048576).toFixed(1);
 const mc = await startMemcached();
 try {
   const keys = Array.from({ length: 1000 }, (_, i) => `leak:${i}`);
-  let handler: (count: number, rc: ArrayLike<number>) => void = () => {};
+  let handler: (count: number, rc: Int32Array) => void = () => {};
   const conn = await open(mc.connectionString, (c, rc) => handler(c, rc));
   await new Promise<void>((res) => {
     handler = (c) => res();

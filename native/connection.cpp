@@ -89,6 +89,13 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
     return;
   }
   on_responses_ = Napi::Persistent(info[1].As<Napi::Function>());
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsFunction()) {
+      Napi::TypeError::New(env, "Connection(options, onResponses, onResponse): onResponse must be a function").ThrowAsJavaScriptException();
+      return;
+    }
+    on_response_ = Napi::Persistent(info[2].As<Napi::Function>());
+  }
   make_responses_ = make_responses_factory(env);
   if (napi_async_init(env, Value(), Napi::String::New(env, "couchbase-rx:Connection"), &async_context_) != napi_ok) {
     async_context_ = nullptr;
@@ -415,8 +422,15 @@ void Connection::deliver_events() {
   if (buffer_.size() > 0) {
     ResponseBuffer out;
     std::swap(out, buffer_);
-    Napi::Object js = out.to_js(env, make_responses_);
-    if (!js.IsEmpty()) call_js(on_responses_, {js});
+    if (out.size() == 1 && !on_response_.IsEmpty()) {
+      napi_value args[10] = {};
+      if (out.one_as_args(env, args)) {
+        call_js(on_response_, {args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]});
+      }
+    } else {
+      Napi::Object js = out.to_js(env, make_responses_);
+      if (!js.IsEmpty()) call_js(on_responses_, {js});
+    }
     // keep the capacity of the columns for the next iteration
     out.clear();
     if (buffer_.size() == 0) std::swap(out, buffer_);

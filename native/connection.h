@@ -72,19 +72,14 @@ struct ResponseBuffer {
   size_t size() const { return seq.size(); }
   void push(const Response &r, bool is_final);
   void clear();
-  Napi::Object to_js(Napi::Env env, const struct ResponseMakers &makers) const;
-
- private:
-  Napi::Object one_to_js(Napi::Env env, const Napi::FunctionReference &make) const;
+  // `make` is the function make_responses_factory() returns.
+  Napi::Object to_js(Napi::Env env, const Napi::FunctionReference &make) const;
+  // The only response as the arguments of the onResponse callback; false when a creation failed.
+  bool one_as_args(Napi::Env env, napi_value (&args)[10]) const;
 };
 
-// The JS functions that make a NativeResponses (responses.cpp): `many` from one ArrayBuffer of
-// columns, `one` from the values of a single response.
-struct ResponseMakers {
-  Napi::FunctionReference many;
-  Napi::FunctionReference one;
-};
-ResponseMakers make_responses_factory(Napi::Env env);
+// The JS function that turns one ArrayBuffer of columns into a NativeResponses (responses.cpp).
+Napi::FunctionReference make_responses_factory(Napi::Env env);
 
 // The queued part of one submit: one copy of its keys and values, one deadline for all.
 struct QueuedBatch {
@@ -236,8 +231,9 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // and the loop alive until the check phase has handed the responses over.
   uv_idle_t deliver_idle_;
 
-  ResponseMakers make_responses_;
+  Napi::FunctionReference make_responses_;
   Napi::FunctionReference on_responses_;
+  Napi::FunctionReference on_response_;  // optional: deliveries of exactly one response
   Napi::FunctionReference on_connect_;
   std::vector<Napi::FunctionReference> on_close_;
   napi_async_context async_context_ = nullptr;

@@ -9,55 +9,35 @@ namespace cbrx {
 // Builds a NativeResponses from one ArrayBuffer holding every column and the value bytes. The
 // views and the object are made in JS: from C++ each typed array and each property would be a
 // runtime call (about 2,000 instructions apiece, measured with callgrind), from optimized JS they
-// are inline allocations. A delivery of one response (the one-at-a-time case) gets one-element
-// arrays instead of eight typed arrays over a fresh ArrayBuffer: a third of the delivery's cost.
-// The constructors are captured once, so later changes to the globals do not reach it.
+// are inline allocations. The constructors are captured once, so later changes to the globals
+// do not reach it.
 const char kMakeResponses[] = R"js(
 (function (U32, I32, U64, U8, Buffer) {
-  const EMPTY = Buffer.alloc(0);
-  return [
-    function makeResponses(n, ab, text, oCas, oU64, oSeq, oRc, oFlags, oAux, oEnd, oFinal, oData, nData) {
-      return {
-        count: n,
-        seq: new U32(ab, oSeq, n),
-        rc: new I32(ab, oRc, n),
-        cas: new U64(ab, oCas, n),
-        flags: new U32(ab, oFlags, n),
-        u64: new U64(ab, oU64, n),
-        aux: new I32(ab, oAux, n),
-        final: new U8(ab, oFinal, n),
-        data: Buffer.from(ab, oData, nData),
-        dataEnd: new U32(ab, oEnd, n),
-        text: text,
-      };
-    },
-    function makeOne(seq, rc, cas, flags, u64, aux, final, ab, nData, text) {
-      return {
-        count: 1,
-        seq: [seq],
-        rc: [rc],
-        cas: [cas],
-        flags: [flags],
-        u64: [u64],
-        aux: [aux],
-        final: [final],
-        data: nData > 0 ? Buffer.from(ab, 0, nData) : EMPTY,
-        dataEnd: [nData],
-        text: [text],
-      };
-    },
-  ];
+  return function makeResponses(n, ab, text, oCas, oU64, oSeq, oRc, oFlags, oAux, oEnd, oFinal, oData, nData) {
+    return {
+      count: n,
+      seq: new U32(ab, oSeq, n),
+      rc: new I32(ab, oRc, n),
+      cas: new U64(ab, oCas, n),
+      flags: new U32(ab, oFlags, n),
+      u64: new U64(ab, oU64, n),
+      aux: new I32(ab, oAux, n),
+      final: new U8(ab, oFinal, n),
+      data: Buffer.from(ab, oData, nData),
+      dataEnd: new U32(ab, oEnd, n),
+      text: text,
+    };
+  };
 })(Uint32Array, Int32Array, BigUint64Array, Uint8Array, Buffer)
 )js";
 
-ResponseMakers make_responses_factory(Napi::Env env) {
-  napi_value source = nullptr, pair = nullptr, many = nullptr, one = nullptr;
+Napi::FunctionReference make_responses_factory(Napi::Env env) {
+  napi_value source = nullptr, fn = nullptr;
   if (napi_create_string_utf8(env, kMakeResponses, sizeof(kMakeResponses) - 1, &source) != napi_ok ||
-      napi_run_script(env, source, &pair) != napi_ok || napi_get_element(env, pair, 0, &many) != napi_ok ||
-      napi_get_element(env, pair, 1, &one) != napi_ok) {
-    return ResponseMakers();
+      napi_run_script(env, source, &fn) != napi_ok) {
+    return Napi::FunctionReference();
   }
-  return ResponseMakers{Napi::Persistent(Napi::Function(env, many)), Napi::Persistent(Napi::Function(env, one))};
+  return Napi::Persistent(Napi::Function(env, fn));
 }
 
 void ResponseBuffer::push(const Response &r, bool is_final) {
@@ -99,35 +79,14 @@ size_t put(uint8_t *base, size_t offset, const std::vector<T> &column) {
 }
 }  // namespace
 
-namespace {
-// Calls `fn` (a maker) with `args`; an empty Object when the environment is going away.
-Napi::Object call_maker(Napi::Env env, const Napi::FunctionReference &fn, size_t argc, const napi_value *args) {
-  napi_value fn_value = nullptr, undefined = nullptr, out = nullptr;
-  napi_get_undefined(env, &undefined);
-  if (fn.IsEmpty() || napi_get_reference_value(env, fn, &fn_value) != napi_ok || fn_value == nullptr) return Napi::Object();
-  for (size_t i = 0; i < argc; i++) {
-    if (args[i] == nullptr) return Napi::Object();
-  }
-  if (napi_call_function(env, undefined, fn_value, argc, args, &out) != napi_ok || out == nullptr) {
-    bool pending = false;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-      napi_value ignored = nullptr;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
-    return Napi::Object();
-  }
-  return Napi::Object(env, out);
-}
-}  // namespace
-
-Napi::Object ResponseBuffer::to_js(Napi::Env env, const ResponseMakers &makers) const {
+Napi::Object ResponseBuffer::to_js(Napi::Env env, const Napi::FunctionReference &make) const {
   const size_t n = size();
-  if (n == 1) return one_to_js(env, makers.one);
-  const Napi::FunctionReference &make = makers.many;
   // 8-byte columns first, then 4-byte, then 1-byte: every view stays aligned; the value bytes last.
   const size_t bytes = n * (8 + 8 + 4 + 4 + 4 + 4 + 4 + 1) + data.size();
   // Every creation may fail once the environment is terminating (worker.terminate()): then
   // nothing is delivered, and no empty handle may be used (node-addon-api would abort).
+  napi_value make_fn = nullptr;
+  if (make.IsEmpty() || napi_get_reference_value(env, make, &make_fn) != napi_ok || make_fn == nullptr) return Napi::Object();
   napi_value ab = nullptr;
   void *raw_data = nullptr;
   if (napi_create_arraybuffer(env, bytes ? bytes : 1, &raw_data, &ab) != napi_ok || ab == nullptr) return Napi::Object();
@@ -166,32 +125,39 @@ Napi::Object ResponseBuffer::to_js(Napi::Env env, const ResponseMakers &makers) 
   for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
     if (napi_create_double(env, numbers[i], &args[slots[i]]) != napi_ok) return Napi::Object();
   }
-  return call_maker(env, make, 13, args);
+  napi_value out = nullptr;
+  if (napi_call_function(env, undefined, make_fn, 13, args, &out) != napi_ok || out == nullptr) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored = nullptr;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return Napi::Object();
+  }
+  return Napi::Object(env, out);
 }
 
-Napi::Object ResponseBuffer::one_to_js(Napi::Env env, const Napi::FunctionReference &make) const {
-  napi_value args[10] = {};
-  napi_create_uint32(env, seq[0], &args[0]);
-  napi_create_int32(env, rc[0], &args[1]);
-  napi_create_bigint_uint64(env, cas[0], &args[2]);
-  napi_create_uint32(env, flags[0], &args[3]);
-  napi_create_bigint_uint64(env, u64[0], &args[4]);
-  napi_create_int32(env, aux[0], &args[5]);
-  napi_create_uint32(env, final[0], &args[6]);
+bool ResponseBuffer::one_as_args(Napi::Env env, napi_value (&args)[10]) const {
+  bool ok = napi_create_uint32(env, seq[0], &args[0]) == napi_ok &&
+            napi_create_int32(env, rc[0], &args[1]) == napi_ok &&
+            napi_create_bigint_uint64(env, cas[0], &args[2]) == napi_ok &&
+            napi_create_uint32(env, flags[0], &args[3]) == napi_ok &&
+            napi_create_bigint_uint64(env, u64[0], &args[4]) == napi_ok &&
+            napi_create_int32(env, aux[0], &args[5]) == napi_ok &&
+            napi_create_uint32(env, final[0], &args[6]) == napi_ok &&
+            napi_create_uint32(env, static_cast<uint32_t>(data.size()), &args[8]) == napi_ok;
+  if (!ok) return false;
   if (data.empty()) {
     napi_get_undefined(env, &args[7]);
   } else {
     void *raw = nullptr;
-    if (napi_create_arraybuffer(env, data.size(), &raw, &args[7]) != napi_ok || raw == nullptr) return Napi::Object();
+    if (napi_create_arraybuffer(env, data.size(), &raw, &args[7]) != napi_ok || raw == nullptr) return false;
     std::memcpy(raw, data.data(), data.size());
   }
-  napi_create_uint32(env, static_cast<uint32_t>(data.size()), &args[8]);
   if (!text.empty() && has_text[0]) {
-    napi_create_string_utf8(env, text[0].data(), text[0].size(), &args[9]);
-  } else {
-    napi_get_undefined(env, &args[9]);
+    return napi_create_string_utf8(env, text[0].data(), text[0].size(), &args[9]) == napi_ok;
   }
-  return call_maker(env, make, 10, args);
+  return napi_get_undefined(env, &args[9]) == napi_ok;
 }
 
 }  // namespace cbrx

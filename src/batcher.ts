@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, type NativeBatch, type NativeConnection, type NativeOpCode, type NativeResponses } from './binding.js';
+import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, type NativeBatch, type NativeConnection, type NativeOneResponse, type NativeOpCode, type NativeResponses } from './binding.js';
 import { LcbStatus } from './errors/index.js';
 
 /**
@@ -231,27 +231,34 @@ export class Batcher {
   /** Called by the native layer with every response of one loop iteration. */
   onResponses = (r: NativeResponses): void => {
     this.stats.deliveries++;
-    const inflight = this.#inflight;
     const { seq: seqs, final: finals, dataEnd, rc, cas, flags, u64, aux, data, text } = r;
     const n = r.count;
     let start = 0;
     for (let i = 0; i < n; i++) {
       const end = dataEnd[i]!;
-      const seq = seqs[i]!;
-      const p = inflight.get(seq);
-      const final = finals[i] === 1;
-      if (final) inflight.delete(seq);
-      if (p !== undefined && p.handler !== noop) {
-        try {
-          p.handler(new NativeResponse(rc[i]!, cas[i]!, flags[i]!, u64, i, aux[i]!, final, end > start ? data.subarray(start, end) : EMPTY, text[i]));
-        } catch (error) {
-          // A handler must never break dispatch of the rest of the batch.
-          process.nextTick(() => { throw error; });
-        }
-      }
+      this.#dispatch(seqs[i]!, rc[i]!, cas[i]!, flags[i]!, u64, i, aux[i]!, finals[i] === 1, end > start ? data.subarray(start, end) : EMPTY, text[i]);
       start = end;
     }
   };
+
+  /** Called by the native layer when a loop iteration brought exactly one response. */
+  onResponse: NativeOneResponse = (seq, rc, cas, flags, u64, aux, final, data, dataLength, text) => {
+    this.stats.deliveries++;
+    this.#dispatch(seq, rc, cas, flags, u64, 0, aux, final === 1, data === undefined ? EMPTY : Buffer.from(data, 0, dataLength), text);
+  };
+
+  #dispatch(seq: number, rc: number, cas: bigint, flags: number, u64: BigUint64Array | bigint, i: number, aux: number, final: boolean, data: Buffer, text: string | undefined): void {
+    const inflight = this.#inflight;
+    const p = inflight.get(seq);
+    if (final) inflight.delete(seq);
+    if (p === undefined || p.handler === noop) return;
+    try {
+      p.handler(new NativeResponse(rc, cas, flags, u64, i, aux, final, data, text));
+    } catch (error) {
+      // A handler must never break dispatch of the rest of the batch.
+      process.nextTick(() => { throw error; });
+    }
+  }
 
   /** Fails every command of this tick not yet submitted with `rc`; outstanding ones are failed by the native close. */
   close(rc: number = LcbStatus.LCB_ERR_REQUEST_CANCELED): void {
@@ -271,13 +278,13 @@ export class Batcher {
 
 /** One response; the counter value (rarely needed) is read from the batch on first use. */
 class NativeResponse implements Response {
-  #u64: ArrayLike<bigint>;
+  #u64: BigUint64Array | bigint;
   #i: number;
   constructor(
     public rc: number,
     public cas: bigint,
     public flags: number,
-    u64: ArrayLike<bigint>,
+    u64: BigUint64Array | bigint,
     i: number,
     public aux: number,
     public final: boolean,
@@ -289,7 +296,8 @@ class NativeResponse implements Response {
   }
 
   get u64(): bigint {
-    return this.#u64[this.#i]!;
+    const u64 = this.#u64;
+    return typeof u64 === 'bigint' ? u64 : u64[this.#i]!;
   }
 }
 

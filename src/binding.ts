@@ -87,24 +87,23 @@ export const BATCH_BYTES_PER_COMMAND = 49;
 /** Every response that arrived in one loop iteration, as parallel arrays of length `count`. */
 export interface NativeResponses {
   count: number;
-  /** Columns: typed arrays over one ArrayBuffer, or one-element arrays for a single response. */
-  seq: ArrayLike<number>;
+  seq: Uint32Array;
   /** libcouchbase status code (lcb_STATUS), 0 = success. */
-  rc: ArrayLike<number>;
-  cas: ArrayLike<bigint>;
-  flags: ArrayLike<number>;
+  rc: Int32Array;
+  cas: BigUint64Array;
+  flags: Uint32Array;
   /** Counter value after incr/decr. */
-  u64: ArrayLike<bigint>;
+  u64: BigUint64Array;
   /**
    * Observe: the status byte (0x00 found not persisted, 0x01 found persisted, 0x80 not found,
    * 0x81 logically deleted) | 0x100 when this node is the master. Otherwise 0.
    */
-  aux: ArrayLike<number>;
+  aux: Int32Array;
   /** 1 when this is the last response for `seq`. */
-  final: ArrayLike<number>;
+  final: Uint8Array;
   /** Value bytes (get family; stats: the stat value); response i is `data[dataEnd[i-1] ?? 0 .. dataEnd[i])`. */
   data: Buffer;
-  dataEnd: ArrayLike<number>;
+  dataEnd: Uint32Array;
   /**
    * Observe and stats: the server as "host:port"; stats: "host:port\tstatName".
    * On failures: libcouchbase's error context text when it has one. Otherwise undefined.
@@ -251,10 +250,24 @@ export interface NativeConnection {
   close(done: () => void): void;
 }
 
+/**
+ * A delivery of exactly one response, as arguments (see `NativeAddon.Connection`): `data` is the
+ * value bytes' ArrayBuffer (undefined when there are none), `dataLength` their length.
+ */
+export type NativeOneResponse = (
+  seq: number, rc: number, cas: bigint, flags: number, u64: bigint, aux: number, final: number,
+  data: ArrayBuffer | undefined, dataLength: number, text: string | undefined,
+) => void;
+
 export interface NativeAddon {
+  /**
+   * `onResponses` gets every delivery; with `onResponse`, a delivery of exactly one response (the
+   * one-at-a-time case) goes there instead, as arguments: no columns and no object to make.
+   */
   Connection: new (
     options: NativeConnectionOptions,
     onResponses: (responses: NativeResponses) => void,
+    onResponse?: NativeOneResponse,
   ) => NativeConnection;
   /** libcouchbase's version string, e.g. "3.3.4". */
   lcbVersion: string;
