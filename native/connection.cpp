@@ -17,6 +17,10 @@ namespace cbrx {
 
 namespace {
 
+// The scratch buffer of single-response deliveries: values up to this size (most documents)
+// are passed in it, bigger ones in an ArrayBuffer of their own.
+constexpr size_t kScratchBytes = 64 * 1024;
+
 // libcouchbase's default (best effort) retries a locked key and a temporary failure until the
 // operation times out; the SDK's semantics are to fail those at once (TemporaryFailError) and
 // let the application decide (retryTransient). Everything else retries as before.
@@ -423,8 +427,9 @@ void Connection::deliver_events() {
     ResponseBuffer out;
     std::swap(out, buffer_);
     if (out.size() == 1 && !on_response_.IsEmpty()) {
+      if (scratch_.IsEmpty()) scratch_ = Napi::Persistent(Napi::ArrayBuffer::New(env, kScratchBytes));
       napi_value args[10] = {};
-      if (out.one_as_args(env, args)) {
+      if (out.one_as_args(env, scratch_.IsEmpty() ? nullptr : static_cast<napi_value>(scratch_.Value()), args)) {
         call_js(on_response_, {args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]});
       }
     } else {

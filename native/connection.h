@@ -74,8 +74,9 @@ struct ResponseBuffer {
   void clear();
   // `make` is the function make_responses_factory() returns.
   Napi::Object to_js(Napi::Env env, const Napi::FunctionReference &make) const;
-  // The only response as the arguments of the onResponse callback; false when a creation failed.
-  bool one_as_args(Napi::Env env, napi_value (&args)[10]) const;
+  // The only response as the arguments of the onResponse callback, its bytes in `scratch` when
+  // they fit (else in an ArrayBuffer of their own); false when a creation failed.
+  bool one_as_args(Napi::Env env, napi_value scratch, napi_value (&args)[10]) const;
 };
 
 // The JS function that turns one ArrayBuffer of columns into a NativeResponses (responses.cpp).
@@ -234,6 +235,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::FunctionReference make_responses_;
   Napi::FunctionReference on_responses_;
   Napi::FunctionReference on_response_;  // optional: deliveries of exactly one response
+  Napi::Reference<Napi::ArrayBuffer> scratch_;  // onResponse's value bytes, reused (made on first use)
   Napi::FunctionReference on_connect_;
   std::vector<Napi::FunctionReference> on_close_;
   napi_async_context async_context_ = nullptr;

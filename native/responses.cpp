@@ -137,7 +137,7 @@ Napi::Object ResponseBuffer::to_js(Napi::Env env, const Napi::FunctionReference 
   return Napi::Object(env, out);
 }
 
-bool ResponseBuffer::one_as_args(Napi::Env env, napi_value (&args)[10]) const {
+bool ResponseBuffer::one_as_args(Napi::Env env, napi_value scratch, napi_value (&args)[10]) const {
   bool ok = napi_create_uint32(env, seq[0], &args[0]) == napi_ok &&
             napi_create_int32(env, rc[0], &args[1]) == napi_ok &&
             napi_create_bigint_uint64(env, cas[0], &args[2]) == napi_ok &&
@@ -147,10 +147,18 @@ bool ResponseBuffer::one_as_args(Napi::Env env, napi_value (&args)[10]) const {
             napi_create_uint32(env, final[0], &args[6]) == napi_ok &&
             napi_create_uint32(env, static_cast<uint32_t>(data.size()), &args[8]) == napi_ok;
   if (!ok) return false;
+  void *raw = nullptr;
+  size_t room = 0;
   if (data.empty()) {
     napi_get_undefined(env, &args[7]);
+  } else if (scratch != nullptr && napi_get_arraybuffer_info(env, scratch, &raw, &room) == napi_ok && raw != nullptr &&
+             room > data.size()) {
+    // The connection's scratch buffer (checked each time: JS could have detached it): the
+    // callee copies the bytes out during the call, so no ArrayBuffer is made per response.
+    // Strictly bigger than the bytes, so that one of exactly their size is never the scratch.
+    std::memcpy(raw, data.data(), data.size());
+    args[7] = scratch;
   } else {
-    void *raw = nullptr;
     if (napi_create_arraybuffer(env, data.size(), &raw, &args[7]) != napi_ok || raw == nullptr) return false;
     std::memcpy(raw, data.data(), data.size());
   }

@@ -244,8 +244,23 @@ export class Batcher {
   /** Called by the native layer when a loop iteration brought exactly one response. */
   onResponse: NativeOneResponse = (seq, rc, cas, flags, u64, aux, final, data, dataLength, text) => {
     this.stats.deliveries++;
-    this.#dispatch(seq, rc, cas, flags, u64, 0, aux, final === 1, data === undefined ? EMPTY : Buffer.from(data, 0, dataLength), text);
+    this.#dispatch(seq, rc, cas, flags, u64, 0, aux, final === 1, data === undefined ? EMPTY : this.#bytes(data, dataLength), text);
   };
+
+  /** A view of the native scratch buffer, made once; see NativeOneResponse. */
+  #scratch: Buffer | undefined;
+
+  /** The value bytes of a single response, as a Buffer of their own (a slice of Node's pool when small). */
+  #bytes(data: ArrayBuffer, length: number): Buffer {
+    let scratch = this.#scratch;
+    if (scratch === undefined || scratch.buffer !== data) {
+      if (data.byteLength === length) return Buffer.from(data);
+      scratch = this.#scratch = Buffer.from(data);
+    }
+    const bytes = Buffer.allocUnsafe(length);
+    scratch.copy(bytes, 0, 0, length);
+    return bytes;
+  }
 
   #dispatch(seq: number, rc: number, cas: bigint, flags: number, u64: BigUint64Array | bigint, i: number, aux: number, final: boolean, data: Buffer, text: string | undefined): void {
     const inflight = this.#inflight;

@@ -251,8 +251,10 @@ export interface NativeConnection {
 }
 
 /**
- * A delivery of exactly one response, as arguments (see `NativeAddon.Connection`): `data` is the
- * value bytes' ArrayBuffer (undefined when there are none), `dataLength` their length.
+ * A delivery of exactly one response, as arguments (see `NativeAddon.Connection`). The value
+ * bytes are the first `dataLength` bytes of `data`: either an ArrayBuffer of their own, or the
+ * connection's scratch buffer (always the same ArrayBuffer, strictly bigger than the value),
+ * whose contents are only valid during the call. `data` is undefined when there are no bytes.
  */
 export type NativeOneResponse = (
   seq: number, rc: number, cas: bigint, flags: number, u64: bigint, aux: number, final: number,

@@ -1,5 +1,5 @@
 import {
-  CouchbaseError, KeyExistsError, MultiResult, NotFoundError, OperationResult, ValueResult, ArgumentError,
+  CouchbaseError, KeyExistsError, MultiResult, NotFoundError, OperationResult, ValueResult, ArgumentError, FMT_BYTES,
 } from '../../src/index.js';
 import { freshKey, serverSuite } from '../helpers/harness.js';
 
@@ -77,5 +77,17 @@ for (const suite of [serverSuite('memcached'), serverSuite('emulator', { nodes: 
     t.is((await cb.get(k)).value, big);
     await cb.set(k, '');
     t.is((await cb.get(k)).value, '');
+  });
+
+  suite.test('byte values read one at a time stay intact after later reads (sizes around the 64 KiB scratch buffer)', async (t, { cb }) => {
+    const sizes = [1, 150, 65535, 65536, 65537, 200_000];
+    const keys = sizes.map(() => freshKey());
+    const bytes = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+    for (let i = 0; i < sizes.length; i++) await cb.set(keys[i]!, bytes[i]!, { format: FMT_BYTES });
+    // one get per loop iteration: each is a delivery of its own; every earlier Buffer must survive
+    const got: Buffer[] = [];
+    for (const k of keys) got.push((await cb.get(k)).value as Buffer);
+    for (const k of [...keys].reverse()) await cb.get(k);
+    for (let i = 0; i < sizes.length; i++) t.true(got[i]!.equals(bytes[i]!), `size ${sizes[i]}`);
   });
 }

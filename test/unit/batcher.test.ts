@@ -133,3 +133,36 @@ test('the in-flight table finds colliding seqs and grows', async (t) => {
   table.clear();
   t.is(table.size, 0);
 });
+
+test('a single response passed in the native scratch buffer is copied out before the handler keeps it', async (t) => {
+  const { Batcher } = await import('../../src/batcher.js');
+  const { NativeOp } = await import('../../src/binding.js');
+  const submitted: number[] = [];
+  const native = {
+    submit: (batch: { count: number; seq: Uint32Array }) => {
+      for (let i = 0; i < batch.count; i++) submitted.push(batch.seq[i]!);
+      return new Int32Array(batch.count);
+    },
+  } as unknown as ConstructorParameters<typeof Batcher>[0];
+  const batcher = new Batcher(native);
+  const kept: Buffer[] = [];
+  batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('a') }, (r) => kept.push(r.data));
+  batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('b') }, (r) => kept.push(r.data));
+  await new Promise((r) => setImmediate(r));
+  t.is(submitted.length, 2);
+  const scratch = new ArrayBuffer(64);
+  const bytes = new Uint8Array(scratch);
+  bytes.set(Buffer.from('first'));
+  batcher.onResponse(submitted[0]!, 0, 1n, 0, 0n, 0, 1, scratch, 5, undefined);
+  bytes.set(Buffer.from('later'));
+  batcher.onResponse(submitted[1]!, 0, 2n, 0, 0n, 0, 1, scratch, 5, undefined);
+  bytes.fill(0);
+  t.deepEqual(kept.map((b) => b.toString()), ['first', 'later']);
+  // bytes of their own (an ArrayBuffer of exactly their size) are used as they are
+  const own = new ArrayBuffer(3);
+  new Uint8Array(own).set(Buffer.from('own'));
+  batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('c') }, (r) => kept.push(r.data));
+  await new Promise((r) => setImmediate(r));
+  batcher.onResponse(submitted[2]!, 0, 3n, 0, 0n, 0, 1, own, 3, undefined);
+  t.is(kept[2]!.toString(), 'own');
+});
