@@ -84,16 +84,24 @@ function readMeta(text: string): ViewMeta {
 }
 
 /**
- * A batch of rows as values. libcouchbase's row splitter lets some invalid JSON through (a raw
- * U+0014 to U+001F inside a string, a malformed `\u` escape) that JSON.parse refuses: that is a
- * protocol error of the request, not an exception out of the native callback.
+ * A batch of rows as values, each an object with a key; anything else is a protocol error of the
+ * request, never an exception out of the native callback. libcouchbase's row splitter lets some
+ * invalid JSON through (a raw U+0014 to U+001F inside a string, a malformed `\u` escape) and does
+ * not look inside a row.
  */
 function parseRows(where: string, rowsJson: string): RawRow[] | CouchbaseError {
+  let rows: unknown[];
   try {
-    return JSON.parse(rowsJson) as RawRow[];
+    rows = JSON.parse(rowsJson) as unknown[];
   } catch (cause) {
-    return CouchbaseError.fromRc(LcbStatus.LCB_ERR_PROTOCOL_ERROR, { message: `${where}: the server sent a row that is not JSON (${(cause as Error).message})`, innerCause: cause });
+    return CouchbaseError.fromRc(LcbStatus.LCB_ERR_PROTOCOL_ERROR, { message: `${where}: the server sent a row that is not a view row: not JSON (${(cause as Error).message})`, innerCause: cause });
   }
+  for (const row of rows) {
+    if (row === null || typeof row !== 'object' || Array.isArray(row) || !('key' in row)) {
+      return CouchbaseError.fromRc(LcbStatus.LCB_ERR_PROTOCOL_ERROR, { message: `${where}: the server sent a row that is not a view row: ${JSON.stringify(row)?.slice(0, 200)}`, objextra: row });
+    }
+  }
+  return rows as RawRow[];
 }
 
 /** Runs one view request; emits its rows and meta once, then completes. */
