@@ -41,6 +41,7 @@ const sample = () => {
 const every = Math.max(WINDOW * 50, Math.floor(total / 20));
 let nextSample = every;
 sample();
+const started = performance.now();
 let round = 0;
 while (ops < total) {
   const base = round * WINDOW;
@@ -87,9 +88,12 @@ while (ops < total) {
     nextSample += every;
   }
 }
-sample();
+if (samples[samples.length - 1]!.ops !== ops) sample();
+const seconds = (performance.now() - started) / 1000;
 const warm = samples[Math.min(2, samples.length - 1)]!;
 const end = samples[samples.length - 1]!;
-console.log(`\n${total.toLocaleString('en')} operations, ${errors} failed; after warm-up (${warm.ops.toLocaleString('en')} ops): RSS ${warm.rssMb.toFixed(1)} → ${end.rssMb.toFixed(1)} MB (${(end.rssMb - warm.rssMb).toFixed(1)} MB), heap ${warm.heapMb.toFixed(1)} → ${end.heapMb.toFixed(1)} MB${gc ? '' : ' (run with --expose-gc for stable heap figures)'}`);
+const after = samples.slice(samples.indexOf(warm));
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+console.log(`\n${ops.toLocaleString('en')} operations in ${seconds.toFixed(0)} s (${Math.round(ops / seconds).toLocaleString('en')} ops/s), ${errors} failed; after warm-up (${warm.ops.toLocaleString('en')} ops): RSS ${warm.rssMb.toFixed(1)} → ${end.rssMb.toFixed(1)} MB (${(end.rssMb - warm.rssMb).toFixed(1)} MB, range ${range(after.map((x) => x.rssMb))}), heap ${warm.heapMb.toFixed(1)} → ${end.heapMb.toFixed(1)} MB (range ${range(after.map((x) => x.heapMb))})${gc ? '' : ' (run with --expose-gc for stable heap figures)'}`);
 await cb.close();
 await emu.stop();

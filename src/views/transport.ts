@@ -83,6 +83,27 @@ function readMeta(text: string): ViewMeta {
   return meta;
 }
 
+/**
+ * A batch of rows as values, each an object with a key; anything else is a protocol error of the
+ * request, never an exception out of the native callback. libcouchbase's row splitter lets some
+ * invalid JSON through (a raw U+0014 to U+001F inside a string, a malformed `\u` escape) and does
+ * not look inside a row.
+ */
+function parseRows(where: string, rowsJson: string): RawRow[] | CouchbaseError {
+  let rows: unknown[];
+  try {
+    rows = JSON.parse(rowsJson) as unknown[];
+  } catch (cause) {
+    return CouchbaseError.fromRc(LcbStatus.LCB_ERR_PROTOCOL_ERROR, { message: `${where}: the server sent a row that is not a view row: not JSON (${(cause as Error).message})`, innerCause: cause });
+  }
+  for (const row of rows) {
+    if (row === null || typeof row !== 'object' || Array.isArray(row) || !('key' in row)) {
+      return CouchbaseError.fromRc(LcbStatus.LCB_ERR_PROTOCOL_ERROR, { message: `${where}: the server sent a row that is not a view row: ${JSON.stringify(row)?.slice(0, 200)}`, objextra: row });
+    }
+  }
+  return rows as RawRow[];
+}
+
 /** Runs one view request; emits its rows and meta once, then completes. */
 export function viewRequest(core: ConnectionCore, where: string, spec: NativeViewSpec): Observable<ViewAnswer> {
   return new Observable<ViewAnswer>((subscriber) => {
@@ -90,7 +111,8 @@ export function viewRequest(core: ConnectionCore, where: string, spec: NativeVie
     const rows: RawRow[] = [];
     const handle = core.native.viewQuery(spec, (rowsJson: string, end?: NativeViewEnd) => {
       if (rowsJson.length > 2) {
-        const batch = JSON.parse(rowsJson) as RawRow[];
+        const batch = parseRows(where, rowsJson);
+        if (batch instanceof CouchbaseError) return subscriber.error(batch);
         for (let i = 0; i < batch.length; i++) rows.push(batch[i]!);
       }
       if (!end) return;
