@@ -44,16 +44,33 @@ function batch(op, keys, value) {
     valueEnd: new Uint32Array(n).map(() => (vo += value ? value.length : 0)), flags: z(Uint32Array), expiry: z(Uint32Array),
     cas: z(BigUint64Array), delta: z(BigUint64Array), initial: z(BigUint64Array), aux: z(Int32Array) };
 }
+// submitColumns' form of a batch: the fixed-width columns in one ArrayBuffer (src/binding.ts layout).
+function packed(b) {
+  const n = b.count, ab = new ArrayBuffer(n * 49);
+  const cols = [[BigUint64Array, 'cas', 0], [BigUint64Array, 'delta', 8], [BigUint64Array, 'initial', 16], [Uint32Array, 'seq', 24],
+    [Uint32Array, 'keyEnd', 28], [Uint32Array, 'valueEnd', 32], [Uint32Array, 'flags', 36], [Uint32Array, 'expiry', 40],
+    [Int32Array, 'aux', 44], [Uint8Array, 'op', 48]];
+  for (const [T, name, at] of cols) new T(ab, at * n, n).set(b[name]);
+  return ab;
+}
+// Deliveries of one response go to the single-response callback (with the scratch buffer).
 function open(connstr, opts = {}) {
   let pending = 0, done;
-  const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts }, (r) => { pending -= r.final.reduce((x, y) => x + y, 0); if (pending === 0 && done) done(); });
+  const settle = (finals) => { pending -= finals; if (pending === 0 && done) done(); };
+  const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts },
+    (r) => settle(r.final.reduce((x, y) => x + y, 0)), (seq, rc, cas, flags, u64, aux, final, data, n) => settle(final));
   const run = (b) => new Promise((res) => { pending += b.count; done = res; conn.submit(b); });
-  return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, close: () => new Promise((r) => conn.close(r)) })));
+  const runColumns = (b) => new Promise((res) => { pending += b.count; done = res; conn.submitColumns(new Int32Array(b.count), b.count, packed(b), b.count, b.keys, b.values); });
+  return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, runColumns, close: () => new Promise((r) => conn.close(r)) })));
 }
 (async () => {
   const keys = Array.from({ length: 200 }, (_, i) => 'vg:' + i);
   const c = await open(${JSON.stringify(mc.connectionString)});
   for (let i = 0; i < 10; i++) { await c.run(batch(10, keys, Buffer.alloc(100, 'x'))); await c.run(batch(1, keys)); }
+  for (let i = 0; i < 10; i++) await c.runColumns(batch(1, keys));
+  // one at a time: single-response deliveries, values in the scratch buffer and (100 KB) past it
+  await c.run(batch(10, ['vg:big'], Buffer.alloc(100000, 'b')));
+  for (let i = 0; i < 50; i++) { await c.run(batch(1, [keys[i]])); await c.run(batch(1, ['vg:big'])); }
   await c.run(batch(21, ['vg:ctr']));
   await c.run(batch(31, ['']));
   c.conn.submit(batch(1, keys)); // still in flight at close: canceled
