@@ -19,8 +19,10 @@ export const MAX_OUTSTANDING = 512;
 /** One command, before it is packed into a batch. */
 export interface Command {
   op: NativeOpCode;
-  key: Buffer;
-  value?: Buffer;
+  /** The key's bytes, or a string written as UTF-8 when the batch is packed. */
+  key: Buffer | string;
+  /** The value's bytes, or a string written as UTF-8 when the batch is packed. */
+  value?: Buffer | string;
   flags?: number;
   expiry?: number;
   cas?: bigint;
@@ -388,8 +390,8 @@ function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
   let valueBytes = 0;
   for (let i = 0; i < n; i++) {
     const cmd = items[i]!.cmd!;
-    keyBytes += cmd.key.length;
-    if (cmd.value !== undefined) valueBytes += cmd.value.length;
+    keyBytes += byteLength(cmd.key);
+    if (cmd.value !== undefined) valueBytes += byteLength(cmd.value);
   }
   const batch = arrays.take(n, keyBytes, valueBytes);
   let ko = 0;
@@ -399,9 +401,9 @@ function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
     const cmd = p.cmd!;
     batch.seq[i] = p.seq;
     batch.op[i] = cmd.op;
-    ko += cmd.key.copy(batch.keys, ko);
+    ko += put(cmd.key, batch.keys, ko);
     batch.keyEnd[i] = ko;
-    if (cmd.value) vo += cmd.value.copy(batch.values, vo);
+    if (cmd.value !== undefined) vo += put(cmd.value, batch.values, vo);
     batch.valueEnd[i] = vo;
     batch.flags[i] = (cmd.flags ?? 0) >>> 0;
     batch.expiry[i] = cmd.expiry ?? 0;
@@ -411,4 +413,13 @@ function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
     batch.aux[i] = cmd.aux ?? 0;
   }
   return batch;
+}
+
+function byteLength(b: Buffer | string): number {
+  return typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
+}
+
+/** Writes `b` at `offset` (a string as UTF-8); the bytes written. */
+function put(b: Buffer | string, into: Buffer, offset: number): number {
+  return typeof b === 'string' ? into.write(b, offset, 'utf8') : b.copy(into, offset);
 }

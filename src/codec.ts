@@ -6,7 +6,12 @@
  */
 import { ArgumentError, CouchbaseError, LcbStatus, ValueFormatError } from './errors/index.js';
 import { argError, checkKey } from './options.js';
-import type { Transcoder } from './transcoder.js';
+import { Transcoder } from './transcoder.js';
+
+// The default transcoder's methods: when a transcoder has not replaced them, keys and JSON/UTF-8
+// values stay strings until the batch is packed.
+const DEFAULT_ENCODE_KEY = Transcoder.prototype.encodeKey;
+const DEFAULT_ENCODE_VALUE = Transcoder.prototype.encodeValue;
 
 export class Codec {
   constructor(
@@ -16,9 +21,13 @@ export class Codec {
     public dataPassthrough: boolean,
   ) {}
 
-  /** Validates a key and encodes it (ArgumentError on a bad key or a transcoder that misbehaves). */
-  encodeKey(where: string, key: unknown): Buffer {
+  /**
+   * Validates a key and encodes it (ArgumentError on a bad key or a transcoder that misbehaves).
+   * With the default key encoding the key stays a string, written into the batch as UTF-8.
+   */
+  encodeKey(where: string, key: unknown): Buffer | string {
     checkKey(where, key);
+    if (this.transcoder.encodeKey === DEFAULT_ENCODE_KEY) return key;
     let k: unknown;
     try {
       k = this.transcoder.encodeKey(key);
@@ -32,10 +41,12 @@ export class Codec {
   }
 
   /** Encodes `key`'s value into bytes and flags (ValueFormatError naming the key when it cannot be). */
-  encodeValue(value: unknown, format: number, key?: string): [Buffer, number] {
+  encodeValue(value: unknown, format: number, key?: string): [Buffer | string, number] {
+    const transcoder = this.transcoder;
     let out: unknown;
     try {
-      out = this.transcoder.encodeValue(value, format);
+      if (transcoder.encodeValue === DEFAULT_ENCODE_VALUE) return transcoder.encodeValueText(value, format);
+      out = transcoder.encodeValue(value, format);
     } catch (error) {
       if (error instanceof CouchbaseError) {
         error.key ??= key;

@@ -117,6 +117,16 @@ export class Transcoder {
    * @throws ValueFormatError when the value cannot be represented in `format`
    */
   encodeValue(value: unknown, format: number): [Buffer, number] {
+    const [out, flags] = this.encodeValueText(value, format);
+    return [toBuffer(out), flags];
+  }
+
+  /**
+   * `encodeValue` with JSON and UTF-8 text left as a string: the connection writes it into the
+   * batch as UTF-8 at flush, without a Buffer per value. Used when `encodeValue` is not
+   * overridden. @internal
+   */
+  encodeValueText(value: unknown, format: number): [string | Buffer, number] {
     if (format === FMT_AUTO) format = guessFormat(value);
     switch (format) {
       case FMT_JSON: {
@@ -127,11 +137,11 @@ export class Transcoder {
           throw encodeFailure(value, format, error, (error as Error)?.message ?? String(error));
         }
         if (text === undefined) throw encodeFailure(value, format, undefined, `${typeof value} is not JSON-serializable`);
-        return [toBuffer(text), FMT_JSON];
+        return [typeof text === 'string' ? text : toBuffer(text), FMT_JSON];
       }
       case FMT_UTF8:
         if (typeof value !== 'string') throw encodeFailure(value, format, undefined, `FMT_UTF8 needs a string, got ${typeName(value)}`);
-        return [Buffer.from(value, 'utf8'), FMT_UTF8];
+        return [value, FMT_UTF8];
       case FMT_BYTES:
         if (!(value instanceof Uint8Array)) throw encodeFailure(value, format, undefined, `FMT_BYTES needs a Buffer or Uint8Array, got ${typeName(value)}`);
         return [toBuffer(value), FMT_BYTES];

@@ -54,10 +54,10 @@ export class FakeCore implements OperatorCore {
     return this.batches.map((b) => ({ at: b[0]!.at, keys: b.map((s) => s.key) }));
   }
 
-  encodeKey(where: string, key: string): Buffer {
+  encodeKey(where: string, key: string): Buffer | string {
     return this.codec.encodeKey(where, key);
   }
-  encodeValue(value: unknown, format: number): [Buffer, number] {
+  encodeValue(value: unknown, format: number): [Buffer | string, number] {
     return this.codec.encodeValue(value, format);
   }
   decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {
@@ -76,8 +76,8 @@ export class FakeCore implements OperatorCore {
 
   /** A get's reply carrying `value`. */
   value(value: unknown, cas = 1n, final = true): Response {
-    const [data, flags] = this.codec.encodeValue(value, FMT_JSON);
-    return { rc: 0, cas, flags, u64: 0n, aux: 0, final, data, text: undefined };
+    const [bytes, flags] = this.codec.encodeValue(value, FMT_JSON);
+    return { rc: 0, cas, flags, u64: 0n, aux: 0, final, data: Buffer.from(bytes), text: undefined };
   }
 
   /** A store's reply. */

@@ -80,10 +80,10 @@ export class ConnectionCore implements KvContext {
     return this.#closed;
   }
 
-  encodeKey(where: string, key: string): Buffer {
+  encodeKey(where: string, key: string): Buffer | string {
     return this.codec.encodeKey(where, key);
   }
-  encodeValue(value: unknown, format: number, key?: string): [Buffer, number] {
+  encodeValue(value: unknown, format: number, key?: string): [Buffer | string, number] {
     return this.codec.encodeValue(value, format, key);
   }
   decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown {

@@ -16,9 +16,9 @@ export interface KvContext {
   /** The connection's default format. */
   readonly defaultFormat: number;
   /** Validates and encodes a key (ArgumentError on bad keys). */
-  encodeKey(where: string, key: string): Buffer;
+  encodeKey(where: string, key: string): Buffer | string;
   /** Encodes a value with the connection's transcoder. */
-  encodeValue(value: unknown, format: number, key?: string): [Buffer, number];
+  encodeValue(value: unknown, format: number, key?: string): [Buffer | string, number];
   /** Decodes a value (raw bytes with noFormat/dataPassthrough). */
   decode(key: string, data: Buffer, flags: number, noFormat: boolean): unknown;
 }
