@@ -98,6 +98,23 @@ export function unpack(r: NativeResponses): Reply[] {
   return out;
 }
 
+/** A batch's fixed-width columns copied into one ArrayBuffer laid out for `capacity` commands (submitColumns' form). */
+export function packColumns(b: NativeBatch, capacity: number): ArrayBuffer {
+  const buffer = new ArrayBuffer(capacity * BATCH_BYTES_PER_COMMAND);
+  const at = batchColumnOffsets(capacity);
+  new BigUint64Array(buffer, at.cas, capacity).set(b.cas);
+  new BigUint64Array(buffer, at.delta, capacity).set(b.delta);
+  new BigUint64Array(buffer, at.initial, capacity).set(b.initial);
+  new Uint32Array(buffer, at.seq, capacity).set(b.seq);
+  new Uint32Array(buffer, at.keyEnd, capacity).set(b.keyEnd);
+  new Uint32Array(buffer, at.valueEnd, capacity).set(b.valueEnd);
+  new Uint32Array(buffer, at.flags, capacity).set(b.flags);
+  new Uint32Array(buffer, at.expiry, capacity).set(b.expiry);
+  new Int32Array(buffer, at.aux, capacity).set(b.aux);
+  new Uint8Array(buffer, at.op, capacity).set(b.op);
+  return buffer;
+}
+
 /** A connection with a promise-based `run`: submits one batch, resolves with every reply per command. */
 export class TestConnection {
   readonly conn: NativeConnection;
@@ -128,13 +145,7 @@ export class TestConnection {
   run(cmds: Command[]): Promise<Array<Reply[] | { submitRc: number }>> {
     const first = this.nextSeq;
     this.nextSeq += cmds.length;
-    const rcs = this.conn.submit(makeBatch(cmds, first));
-    return Promise.all(
-      cmds.map((_, i) => {
-        if (rcs[i] !== 0) return Promise.resolve({ submitRc: rcs[i] });
-        return new Promise<Reply[]>((done) => this.waiting.set(first + i, { replies: [], done }));
-      }),
-    );
+    return this.replies(first, this.conn.submit(makeBatch(cmds, first)));
   }
 
   /** As `run`, through `submitColumns`: the columns packed into one ArrayBuffer with room to spare. */
@@ -143,24 +154,16 @@ export class TestConnection {
     this.nextSeq += cmds.length;
     const b = makeBatch(cmds, first);
     const capacity = cmds.length + 2;
-    const buffer = new ArrayBuffer(capacity * BATCH_BYTES_PER_COMMAND);
-    const at = batchColumnOffsets(capacity);
-    const put = <A extends { set(a: ArrayLike<never>): void }>(view: A, from: ArrayLike<unknown>) => view.set(from as ArrayLike<never>);
-    put(new BigUint64Array(buffer, at.cas, capacity), b.cas);
-    put(new BigUint64Array(buffer, at.delta, capacity), b.delta);
-    put(new BigUint64Array(buffer, at.initial, capacity), b.initial);
-    put(new Uint32Array(buffer, at.seq, capacity), b.seq);
-    put(new Uint32Array(buffer, at.keyEnd, capacity), b.keyEnd);
-    put(new Uint32Array(buffer, at.valueEnd, capacity), b.valueEnd);
-    put(new Uint32Array(buffer, at.flags, capacity), b.flags);
-    put(new Uint32Array(buffer, at.expiry, capacity), b.expiry);
-    put(new Int32Array(buffer, at.aux, capacity), b.aux);
-    put(new Uint8Array(buffer, at.op, capacity), b.op);
     const rcs = new Int32Array(capacity).fill(-1);
-    this.conn.submitColumns!(rcs, cmds.length, buffer, capacity, b.keys, b.values);
+    this.conn.submitColumns!(rcs, cmds.length, packColumns(b, capacity), capacity, b.keys, b.values);
+    return this.replies(first, rcs.subarray(0, cmds.length));
+  }
+
+  /** Per command of a submit starting at seq `first`: its replies, or its submit rc. */
+  private replies(first: number, rcs: Int32Array): Promise<Array<Reply[] | { submitRc: number }>> {
     return Promise.all(
-      cmds.map((_, i) => {
-        if (rcs[i] !== 0) return Promise.resolve({ submitRc: rcs[i]! });
+      Array.from(rcs, (rc, i) => {
+        if (rc !== 0) return Promise.resolve({ submitRc: rc });
         return new Promise<Reply[]>((done) => this.waiting.set(first + i, { replies: [], done }));
       }),
     );

@@ -4,9 +4,9 @@
  */
 import test from 'ava';
 
-import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, NativeOp, type NativeBatch } from '../../src/binding.js';
+import { batchColumnOffsets, NativeOp, type NativeBatch } from '../../src/binding.js';
 import { startMemcached, type Memcached } from '../helpers/memcached.js';
-import { makeBatch, native, RC, TestConnection } from './_support.js';
+import { makeBatch, native, packColumns, RC, TestConnection } from './_support.js';
 
 let mc: Memcached;
 let c: TestConnection;
@@ -127,14 +127,7 @@ test('submit rejects malformed batches with TypeError and schedules nothing', (t
 /** `good()` in submitColumns' form: the fixed-width columns in one ArrayBuffer (binding.ts layout). */
 function packed(capacity = 2) {
   const b = good();
-  const buffer = new ArrayBuffer(capacity * BATCH_BYTES_PER_COMMAND);
-  const at = batchColumnOffsets(capacity);
-  new BigUint64Array(buffer, at.cas, capacity).set(b.cas);
-  new Uint32Array(buffer, at.seq, capacity).set(b.seq);
-  new Uint32Array(buffer, at.keyEnd, capacity).set(b.keyEnd);
-  new Uint32Array(buffer, at.valueEnd, capacity).set(b.valueEnd);
-  new Uint8Array(buffer, at.op, capacity).set(b.op);
-  return { buffer, at, keys: b.keys, values: b.values };
+  return { buffer: packColumns(b, capacity), at: batchColumnOffsets(capacity), keys: b.keys, values: b.values };
 }
 
 test('submitColumns rejects malformed columns with TypeError and schedules nothing', (t) => {
