@@ -53,15 +53,26 @@ function packed(b) {
   for (const [T, name, at] of cols) new T(ab, at * n, n).set(b[name]);
   return ab;
 }
-// Deliveries of one response go to the single-response callback (with the scratch buffer).
+// Deliveries of one response go to the bound single-response callback (numbers in the one-command
+// block, bytes in the scratch buffer); submitOne takes its numbers from the block (src/binding.ts
+// ONE_BLOCK), the key from there (ASCII) or as its argument.
 function open(connstr, opts = {}) {
   let pending = 0, done;
   const settle = (finals) => { pending -= finals; if (pending === 0 && done) done(); };
   const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts },
-    (r) => settle(r.final.reduce((x, y) => x + y, 0)), (seq, rc, cas, flags, u64, aux, final, data, n) => settle(final));
+    (r) => settle(r.final.reduce((x, y) => x + y, 0)));
+  const block = new ArrayBuffer(384), v = new DataView(block);
+  conn.bindOne(block, (data, text) => settle(v.getUint32(352, true)));
   const run = (b) => new Promise((res) => { pending += b.count; done = res; conn.submit(b); });
   const runColumns = (b) => new Promise((res) => { pending += b.count; done = res; conn.submitColumns(new Int32Array(b.count), b.count, packed(b), b.count, b.keys, b.values); });
-  return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, runColumns, close: () => new Promise((r) => conn.close(r)) })));
+  const runOne = (op, key, value, inBlock) => new Promise((res) => {
+    pending += 1; done = res;
+    new Uint8Array(block, 0, 64).fill(0);
+    v.setUint32(24, 7, true); v.setUint32(40, op, true);
+    if (inBlock) { Buffer.from(block, 64, key.length).write(key); v.setUint32(44, key.length, true); } else v.setUint32(44, 0xffffffff, true);
+    conn.submitOne(inBlock ? undefined : key, value);
+  });
+  return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, runColumns, runOne, close: () => new Promise((r) => conn.close(r)) })));
 }
 (async () => {
   const keys = Array.from({ length: 200 }, (_, i) => 'vg:' + i);
@@ -71,6 +82,11 @@ function open(connstr, opts = {}) {
   // one at a time: single-response deliveries, values in the scratch buffer and (100 KB) past it
   await c.run(batch(10, ['vg:big'], Buffer.alloc(100000, 'b')));
   for (let i = 0; i < 50; i++) { await c.run(batch(1, [keys[i]])); await c.run(batch(1, ['vg:big'])); }
+  // submitOne: keys in the block and as arguments (string, Buffer), values as strings and Buffers
+  for (let i = 0; i < 20; i++) {
+    await c.runOne(10, keys[i], 'v'.repeat(i * 50), true); await c.runOne(1, keys[i], undefined, true);
+    await c.runOne(10, Buffer.from(keys[i]), Buffer.alloc(i * 50, 'w'), false); await c.runOne(1, keys[i], undefined, false);
+  }
   await c.run(batch(21, ['vg:ctr']));
   await c.run(batch(31, ['']));
   c.conn.submit(batch(1, keys)); // still in flight at close: canceled

@@ -1,10 +1,12 @@
 // submit(batch): decodes the flat NativeBatch (src/binding.ts), checks every array before
 // anything is scheduled (bad input throws TypeError and schedules nothing), then schedules
-// the whole batch inside one lcb_sched_enter/lcb_sched_leave. Keys and values are copied by
+// the whole batch inside one lcb_sched_enter/lcb_sched_leave. submitColumns and submitOne are
+// the same batch in other forms. Keys and values are copied by
 // libcouchbase while scheduling, so JS may reuse the arrays as soon as submit returns.
 #include <string>
 
 #include "connection.h"
+#include "one_block.h"
 #include "ops/ops.h"
 
 namespace cbrx {
@@ -277,6 +279,123 @@ Napi::Value Connection::submit_columns(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+namespace {
+
+bool throw_type_error(napi_env env, const std::string &message) {
+  napi_throw_type_error(env, nullptr, message.c_str());
+  return false;
+}
+
+// Key or value bytes: a string (written as UTF-8 into `store`) or a Uint8Array (read in place);
+// undefined when `optional` (no bytes).
+bool bytes_arg(napi_env env, napi_value v, const char *name, bool optional, std::string &store, const char **data, size_t *len) {
+  static const char empty = 0;
+  napi_valuetype t = napi_undefined;
+  napi_typeof(env, v, &t);
+  *data = &empty;
+  *len = 0;
+  if (t == napi_string) {
+    size_t n = 0;
+    if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return false;
+    store.resize(n);
+    size_t written = 0;
+    if (napi_get_value_string_utf8(env, v, store.data(), n + 1, &written) != napi_ok) return false;
+    *data = store.data();
+    *len = written;
+    return true;
+  }
+  bool is_typed = false;
+  if (t == napi_object && napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed) {
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void *bytes = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &length, &bytes, nullptr, nullptr) == napi_ok && type == napi_uint8_array) {
+      if (bytes != nullptr) *data = static_cast<const char *>(bytes);
+      *len = length;
+      return true;
+    }
+  }
+  if (optional && t == napi_undefined) return true;
+  return throw_type_error(env, std::string("submitOne: ") + name + " must be a string or a Uint8Array" + (optional ? ", or undefined" : ""));
+}
+
+}  // namespace
+
+// bindOne(block, onResponse): the one-command block (native/one_block.h) and the callback of
+// deliveries of exactly one response. The block stays referenced, so its memory stays put.
+Napi::Value Connection::bind_one(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  void *data = nullptr;
+  size_t bytes = 0;
+  if (info.Length() < 2 || !info[0].IsArrayBuffer() || napi_get_arraybuffer_info(env, info[0], &data, &bytes) != napi_ok ||
+      data == nullptr || bytes < one_block::kBytes || reinterpret_cast<uintptr_t>(data) % 8 != 0 || !info[1].IsFunction()) {
+    throw_type_error(env, "bindOne(block, onResponse): block must be an ArrayBuffer of " + std::to_string(one_block::kBytes) +
+                              " bytes and onResponse a function");
+    return info.Env().Undefined();
+  }
+  one_block_ref_ = Napi::Persistent(info[0].As<Napi::ArrayBuffer>());
+  one_block_ = static_cast<uint8_t *>(data);
+  on_response_ = Napi::Persistent(info[1].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// submitOne(key, value): a batch of one command, its numbers (and its key, unless the block
+// says it is the argument) in the bound block: a tick with one operation is the common case of
+// code that awaits each call. Returns the command's rc.
+Napi::Value Connection::submit_one(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  if (one_block_ == nullptr) {
+    throw_type_error(env, "submitOne: call bindOne first");
+    return info.Env().Undefined();
+  }
+  namespace ob = one_block;
+  const uint8_t *block = one_block_;
+  const uint32_t key_length = ob::read<uint32_t>(block, ob::kKeyLength);
+  const char *key = nullptr, *value = nullptr;
+  size_t nkey = 0, nvalue = 0;
+  if (key_length == ob::kKeyInArgument) {
+    if (!bytes_arg(env, info[0], "key", false, one_key_, &key, &nkey)) return info.Env().Undefined();
+  } else if (key_length <= ob::kKeyRoom) {
+    key = reinterpret_cast<const char *>(block + ob::kKey);
+    nkey = key_length;
+  } else {
+    throw_type_error(env, "submitOne: the block's key length is more than its key room");
+    return info.Env().Undefined();
+  }
+  if (!bytes_arg(env, info[1], "value", true, one_value_, &value, &nvalue)) return info.Env().Undefined();
+  const uint32_t seq = ob::read<uint32_t>(block, ob::kSeq), flags = ob::read<uint32_t>(block, ob::kFlags);
+  const uint32_t expiry = ob::read<uint32_t>(block, ob::kExpiry), op = ob::read<uint32_t>(block, ob::kOp);
+  const int32_t aux = ob::read<int32_t>(block, ob::kAux);
+  const uint64_t cas = ob::read<uint64_t>(block, ob::kCas), delta = ob::read<uint64_t>(block, ob::kDelta),
+                 initial = ob::read<uint64_t>(block, ob::kInitial);
+  if (op > 0xff) {
+    throw_type_error(env, "submitOne: the block's op is not a NativeOp code");
+    return info.Env().Undefined();
+  }
+  const uint8_t op8 = static_cast<uint8_t>(op);
+  const uint32_t key_end = static_cast<uint32_t>(nkey), value_end = static_cast<uint32_t>(nvalue);
+  BatchView b;
+  b.count = 1;
+  b.seq = &seq;
+  b.op = &op8;
+  b.keys = key;
+  b.nkeys = nkey;
+  b.key_end = &key_end;
+  b.values = value;
+  b.nvalues = nvalue;
+  b.value_end = &value_end;
+  b.flags = &flags;
+  b.expiry = &expiry;
+  b.cas = &cas;
+  b.delta = &delta;
+  b.initial = &initial;
+  b.aux = &aux;
+  if (!check_batch(info.Env(), b)) return info.Env().Undefined();
+  int32_t rc = 0;
+  schedule_batch(b, &rc);
+  return Napi::Number::New(info.Env(), rc);
+}
+
 void Connection::schedule_batch(const BatchView &b, int32_t *out) {
   const lcb_STATUS refuse = refusal();
   if (refuse != LCB_SUCCESS) {
@@ -315,7 +434,11 @@ void Connection::schedule_batch(const BatchView &b, int32_t *out) {
     out[i] = LCB_SUCCESS;
   }
   lcb_sched_leave(instance_);
-  request_flush();
+  // Written now, at the end of the JS tick that made the batch, not in the next prepare phase:
+  // what the loop does after this (the rest of the delivery, timers) then overlaps the round
+  // trip instead of delaying the request. Queued commands go from the prepare phase.
+  if (state_ == State::Connected) lcb_sched_flush(instance_);
+  if (!queue_.empty()) request_flush();
 }
 
 void Connection::drain_queue() {

@@ -41,6 +41,8 @@ Napi::Function Connection::define(Napi::Env env) {
                          InstanceMethod<&Connection::connect>("connect"),
                          InstanceMethod<&Connection::submit>("submit"),
                          InstanceMethod<&Connection::submit_columns>("submitColumns"),
+                         InstanceMethod<&Connection::bind_one>("bindOne"),
+                         InstanceMethod<&Connection::submit_one>("submitOne"),
                          InstanceMethod<&Connection::set_operation_timeout>("setOperationTimeout"),
                          InstanceMethod<&Connection::server_nodes>("serverNodes"),
                          InstanceMethod<&Connection::close>("close"),
@@ -93,13 +95,6 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
     return;
   }
   on_responses_ = Napi::Persistent(info[1].As<Napi::Function>());
-  if (info.Length() > 2 && !info[2].IsUndefined()) {
-    if (!info[2].IsFunction()) {
-      Napi::TypeError::New(env, "Connection(options, onResponses, onResponse): onResponse must be a function").ThrowAsJavaScriptException();
-      return;
-    }
-    on_response_ = Napi::Persistent(info[2].As<Napi::Function>());
-  }
   make_responses_ = make_responses_factory(env);
   if (napi_async_init(env, Value(), Napi::String::New(env, "couchbase-rx:Connection"), &async_context_) != napi_ok) {
     async_context_ = nullptr;
@@ -423,19 +418,19 @@ void Connection::deliver_events() {
     Napi::String detail = Napi::String::New(env, connect_rc_ == LCB_SUCCESS ? "" : create_detail_);
     call_js(done, {rc, detail});
   }
-  if (buffer_.size() > 0) {
+  if (buffer_.size() == 1 && one_block_ != nullptr) {
+    // Everything the call needs is in the block or made into JS values first, so the buffer is
+    // free again (and keeps its room) before JS runs; nothing is moved.
+    if (scratch_.IsEmpty()) scratch_ = Napi::Persistent(Napi::ArrayBuffer::New(env, kScratchBytes));
+    napi_value data = nullptr, text = nullptr;
+    const bool ok = buffer_.one_into(env, one_block_, scratch_.IsEmpty() ? nullptr : static_cast<napi_value>(scratch_.Value()), data, text);
+    buffer_.clear();
+    if (ok) call_js(on_response_, {data, text});
+  } else if (buffer_.size() > 0) {
     ResponseBuffer out;
     std::swap(out, buffer_);
-    if (out.size() == 1 && !on_response_.IsEmpty()) {
-      if (scratch_.IsEmpty()) scratch_ = Napi::Persistent(Napi::ArrayBuffer::New(env, kScratchBytes));
-      napi_value args[10] = {};
-      if (out.one_as_args(env, scratch_.IsEmpty() ? nullptr : static_cast<napi_value>(scratch_.Value()), args)) {
-        call_js(on_response_, {args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]});
-      }
-    } else {
-      Napi::Object js = out.to_js(env, make_responses_);
-      if (!js.IsEmpty()) call_js(on_responses_, {js});
-    }
+    Napi::Object js = out.to_js(env, make_responses_);
+    if (!js.IsEmpty()) call_js(on_responses_, {js});
     // keep the capacity of the columns for the next iteration
     out.clear();
     if (buffer_.size() == 0) std::swap(out, buffer_);

@@ -76,7 +76,9 @@ struct ResponseBuffer {
   Napi::Object to_js(Napi::Env env, const Napi::FunctionReference &make) const;
   // The only response as the arguments of the onResponse callback, its bytes in `scratch` when
   // they fit (else in an ArrayBuffer of their own); false when a creation failed.
-  bool one_as_args(Napi::Env env, napi_value scratch, napi_value (&args)[10]) const;
+  // The only response: its numbers into the one-command block, its value bytes into `scratch`
+  // when they fit (else an ArrayBuffer of their own) as `data`, its text as `text`.
+  bool one_into(Napi::Env env, uint8_t *block, napi_value scratch, napi_value &data, napi_value &text) const;
 };
 
 // The JS function that turns one ArrayBuffer of columns into a NativeResponses (responses.cpp).
@@ -152,6 +154,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value connect(const Napi::CallbackInfo &info);
   Napi::Value submit(const Napi::CallbackInfo &info);          // native/batch.cpp
   Napi::Value submit_columns(const Napi::CallbackInfo &info);  // native/batch.cpp
+  Napi::Value bind_one(const Napi::CallbackInfo &info);        // native/batch.cpp
+  Napi::Value submit_one(const Napi::CallbackInfo &info);      // native/batch.cpp
   Napi::Value set_operation_timeout(const Napi::CallbackInfo &info);
   Napi::Value server_nodes(const Napi::CallbackInfo &info);
   Napi::Value close(const Napi::CallbackInfo &info);
@@ -234,7 +238,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   Napi::FunctionReference make_responses_;
   Napi::FunctionReference on_responses_;
-  Napi::FunctionReference on_response_;  // optional: deliveries of exactly one response
+  Napi::FunctionReference on_response_;  // from bindOne: deliveries of exactly one response
+  Napi::Reference<Napi::ArrayBuffer> one_block_ref_;  // from bindOne (native/one_block.h)
+  uint8_t *one_block_ = nullptr;                      // its bytes
+  std::string one_key_, one_value_;  // submitOne's UTF-8 copies of string keys and values (room kept)
   Napi::Reference<Napi::ArrayBuffer> scratch_;  // onResponse's value bytes, reused (made on first use)
   Napi::FunctionReference on_connect_;
   std::vector<Napi::FunctionReference> on_close_;

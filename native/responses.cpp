@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "connection.h"
+#include "one_block.h"
 
 namespace cbrx {
 
@@ -137,35 +138,35 @@ Napi::Object ResponseBuffer::to_js(Napi::Env env, const Napi::FunctionReference 
   return Napi::Object(env, out);
 }
 
-bool ResponseBuffer::one_as_args(Napi::Env env, napi_value scratch, napi_value (&args)[10]) const {
-  bool ok = napi_create_uint32(env, seq[0], &args[0]) == napi_ok &&
-            napi_create_int32(env, rc[0], &args[1]) == napi_ok &&
-            napi_create_bigint_uint64(env, cas[0], &args[2]) == napi_ok &&
-            napi_create_uint32(env, flags[0], &args[3]) == napi_ok &&
-            napi_create_bigint_uint64(env, u64[0], &args[4]) == napi_ok &&
-            napi_create_int32(env, aux[0], &args[5]) == napi_ok &&
-            napi_create_uint32(env, final[0], &args[6]) == napi_ok &&
-            napi_create_uint32(env, static_cast<uint32_t>(data.size()), &args[8]) == napi_ok;
-  if (!ok) return false;
+bool ResponseBuffer::one_into(Napi::Env env, uint8_t *block, napi_value scratch, napi_value &data_out, napi_value &text_out) const {
+  namespace ob = one_block;
+  ob::write<uint64_t>(block, ob::kRespCas, cas[0]);
+  ob::write<uint64_t>(block, ob::kRespU64, u64[0]);
+  ob::write<uint32_t>(block, ob::kRespSeq, seq[0]);
+  ob::write<int32_t>(block, ob::kRespRc, rc[0]);
+  ob::write<uint32_t>(block, ob::kRespFlags, flags[0]);
+  ob::write<int32_t>(block, ob::kRespAux, aux[0]);
+  ob::write<uint32_t>(block, ob::kRespFinal, final[0]);
+  ob::write<uint32_t>(block, ob::kRespDataLength, static_cast<uint32_t>(data.size()));
   void *raw = nullptr;
   size_t room = 0;
   if (data.empty()) {
-    napi_get_undefined(env, &args[7]);
+    if (napi_get_undefined(env, &data_out) != napi_ok) return false;
   } else if (scratch != nullptr && napi_get_arraybuffer_info(env, scratch, &raw, &room) == napi_ok && raw != nullptr &&
              room > data.size()) {
     // The connection's scratch buffer (checked each time: JS could have detached it): the
-    // callee copies the bytes out during the call, so no ArrayBuffer is made per response.
+    // callee reads the bytes during the call, so no ArrayBuffer is made per response.
     // Strictly bigger than the bytes, so that one of exactly their size is never the scratch.
     std::memcpy(raw, data.data(), data.size());
-    args[7] = scratch;
+    data_out = scratch;
   } else {
-    if (napi_create_arraybuffer(env, data.size(), &raw, &args[7]) != napi_ok || raw == nullptr) return false;
+    if (napi_create_arraybuffer(env, data.size(), &raw, &data_out) != napi_ok || raw == nullptr) return false;
     std::memcpy(raw, data.data(), data.size());
   }
   if (!text.empty() && has_text[0]) {
-    return napi_create_string_utf8(env, text[0].data(), text[0].size(), &args[9]) == napi_ok;
+    return napi_create_string_utf8(env, text[0].data(), text[0].size(), &text_out) == napi_ok;
   }
-  return napi_get_undefined(env, &args[9]) == napi_ok;
+  return napi_get_undefined(env, &text_out) == napi_ok;
 }
 
 }  // namespace cbrx

@@ -7,7 +7,12 @@
  * @internal
  * @module
  */
-import { BATCH_BYTES_PER_COMMAND, batchColumnOffsets, type NativeBatch, type NativeConnection, type NativeOneResponse, type NativeOpCode, type NativeResponses } from './binding.js';
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+import {
+  BATCH_BYTES_PER_COMMAND, KEY_IN_ARGUMENT, ONE_BLOCK, ONE_KEY_ROOM, batchColumnOffsets,
+  type NativeBatch, type NativeConnection, type NativeOneResponse, type NativeOpCode, type NativeResponses,
+} from './binding.js';
 import { LcbStatus } from './errors/index.js';
 
 /**
@@ -31,7 +36,12 @@ export interface Command {
   aux?: number;
 }
 
-/** One response, unpacked. `data` is a view into the batch's buffer. */
+/**
+ * One response, unpacked. `data` is a view: into the delivery's buffer, or for the final
+ * response of a delivery of one, into the connection's scratch buffer, reused by the next
+ * delivery. Copy it to keep it past the handler (a non-final response's bytes are a copy of
+ * their own, since the handler keeps them until the final one).
+ */
 export interface Response {
   rc: number;
   cas: bigint;
@@ -46,13 +56,23 @@ export interface Response {
 /** Receives every response for one command; the last one has `final` set. */
 export type ResponseHandler = (response: Response) => void;
 
-/** A command of this tick, then awaiting its final response. Unsubscribing cancels it. */
+/**
+ * A command of this tick, then awaiting its final response. Unsubscribing cancels it. A caller
+ * may subclass it and override `respond` instead of passing a handler (the single-key path:
+ * one object per operation run).
+ */
 export class Pending implements Cancellable {
   constructor(
     public seq: number,
+    /** The command; undefined once cancelled. */
     public cmd: Command | undefined,
-    public handler: ResponseHandler,
+    public handler: ResponseHandler = noop,
   ) {}
+
+  /** Receives each response of the command (never after unsubscribe). */
+  respond(response: Response): void {
+    this.handler(response);
+  }
 
   /** Before submission: drops the command; after: drops interest in its responses. */
   unsubscribe(): void {
@@ -156,8 +176,15 @@ export class Batcher {
     this.flush();
   };
 
+  /** The one-command block (binding.ts ONE_BLOCK), when the native connection has bindOne. */
+  readonly #one: OneBlock | undefined;
+
   constructor(native: NativeConnection) {
     this.#native = native;
+    if (native.bindOne !== undefined && native.submitOne !== undefined) {
+      this.#one = new OneBlock();
+      native.bindOne(this.#one.buffer, this.onResponse);
+    }
   }
 
   /** Commands submitted (or about to be, this tick) and awaiting their final response. */
@@ -170,14 +197,18 @@ export class Batcher {
    * before submission it removes the command; after, it drops interest in the responses.
    */
   enqueue(cmd: Command, handler: ResponseHandler): Cancellable {
+    return this.add(new Pending(0, cmd, handler));
+  }
+
+  /** Queues `p` (its command and its `respond`) like enqueue; `p` is its cancel handle. */
+  add<P extends Pending>(p: P): P {
     if (this.#closed) {
-      const p = new Pending(0, undefined, handler);
-      process.nextTick(() => p.handler(failure(LcbStatus.LCB_ERR_REQUEST_CANCELED)));
+      process.nextTick(respondCanceled, p);
       return p;
     }
     const seq = this.#nextSeq;
     this.#nextSeq = seq >= 0xfffffffe ? 1 : seq + 1;
-    const p = new Pending(seq, cmd, handler);
+    p.seq = seq;
     this.#tick.push(p);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -200,12 +231,13 @@ export class Batcher {
       }
     }
     if (take.length === 0) return;
+    const native = this.#native;
+    if (take.length === 1 && this.#one !== undefined) return this.#submitOne(this.#one, take[0]!);
     const batch = pack(this.#arrays, take);
     const inflight = this.#inflight;
     for (let i = 0; i < take.length; i++) inflight.set(take[i]!);
     let rcs: Int32Array;
     try {
-      const native = this.#native;
       if (native.submitColumns !== undefined && batch.columns !== undefined) {
         rcs = this.#arrays.rcs(batch.count);
         native.submitColumns(rcs, batch.count, batch.columns.buffer, batch.columns.capacity, batch.keys, batch.values);
@@ -214,8 +246,7 @@ export class Batcher {
       }
     } catch (error) {
       for (const p of take) inflight.delete(p.seq);
-      const rc = LcbStatus.LCB_ERR_SDK_INTERNAL;
-      for (const p of take) p.handler({ ...failure(rc), text: String((error as Error)?.message ?? error) });
+      for (const p of take) failSubmit(p, error);
       return;
     }
     this.stats.submits++;
@@ -225,8 +256,28 @@ export class Batcher {
       if (rc !== 0) {
         const p = take[i]!;
         inflight.delete(p.seq);
-        p.handler(failure(rc));
+        p.respond(failure(rc));
       }
+    }
+  }
+
+  /** A tick of one command: its fields in the one-command block, no batch to pack. */
+  #submitOne(one: OneBlock, p: Pending): void {
+    const cmd = p.cmd!;
+    this.#inflight.set(p);
+    let rc: number;
+    try {
+      const keyInBlock = one.command(p.seq, cmd);
+      rc = this.#native.submitOne!(keyInBlock ? undefined : cmd.key, cmd.value);
+    } catch (error) {
+      this.#inflight.delete(p.seq);
+      return failSubmit(p, error);
+    }
+    this.stats.submits++;
+    this.stats.commands++;
+    if (rc !== 0) {
+      this.#inflight.delete(p.seq);
+      p.respond(failure(rc));
     }
   }
 
@@ -243,37 +294,30 @@ export class Batcher {
     }
   };
 
-  /** Called by the native layer when a loop iteration brought exactly one response. */
-  onResponse: NativeOneResponse = (seq, rc, cas, flags, u64, aux, final, data, dataLength, text) => {
+  /**
+   * Called by the native layer when a loop iteration brought exactly one response: its numbers
+   * in the one-command block, its value bytes in `data` (the native scratch buffer, or an
+   * ArrayBuffer of their own when bigger), valid during this call.
+   */
+  readonly onResponse: NativeOneResponse = (data, text) => {
     this.stats.deliveries++;
-    this.#dispatch(seq, rc, cas, flags, u64, 0, aux, final === 1, data === undefined ? EMPTY : this.#bytes(data, dataLength), text);
+    const one = this.#one!;
+    const final = one.u32[R_FINAL] === 1;
+    const length = one.u32[R_DATA_LENGTH]!;
+    this.#dispatch(one.u32[R_SEQ]!, one.i32[R_RC]!, one.u64[R_CAS]!, one.u32[R_FLAGS]!, one.u64[R_U64]!, 0, one.i32[R_AUX]!, final,
+      data === undefined ? EMPTY : final ? Buffer.from(data, 0, length) : copy(data, length), text);
   };
-
-  /** A view of the native scratch buffer, made once; see NativeOneResponse. */
-  #scratch: Buffer | undefined;
-
-  /** The value bytes of a single response, as a Buffer of their own (a slice of Node's pool when small). */
-  #bytes(data: ArrayBuffer, length: number): Buffer {
-    let scratch = this.#scratch;
-    if (scratch === undefined || scratch.buffer !== data) {
-      if (data.byteLength === length) return Buffer.from(data);
-      scratch = this.#scratch = Buffer.from(data);
-    }
-    const bytes = Buffer.allocUnsafe(length);
-    scratch.copy(bytes, 0, 0, length);
-    return bytes;
-  }
 
   #dispatch(seq: number, rc: number, cas: bigint, flags: number, u64: BigUint64Array | bigint, i: number, aux: number, final: boolean, data: Buffer, text: string | undefined): void {
     const inflight = this.#inflight;
     const p = inflight.get(seq);
     if (final) inflight.delete(seq);
-    if (p === undefined || p.handler === noop) return;
+    if (p === undefined || p.cmd === undefined) return;
     try {
-      p.handler(new NativeResponse(rc, cas, flags, u64, i, aux, final, data, text));
+      p.respond(new NativeResponse(rc, cas, flags, u64, i, aux, final, data, text));
     } catch (error) {
       // A handler must never break dispatch of the rest of the batch.
-      process.nextTick(() => { throw error; });
+      process.nextTick(rethrow, error);
     }
   }
 
@@ -282,15 +326,36 @@ export class Batcher {
     this.#closed = true;
     const tick = this.#tick;
     this.#tick = [];
-    for (const p of tick) if (p.cmd !== undefined) p.handler(failure(rc));
+    for (const p of tick) if (p.cmd !== undefined) p.respond(failure(rc));
   }
 
   /** Fails everything still in flight (after the native side has gone). */
   failInflight(rc: number = LcbStatus.LCB_ERR_REQUEST_CANCELED): void {
     const inflight = this.#inflight.values();
     this.#inflight.clear();
-    for (const p of inflight) p.handler(failure(rc));
+    for (const p of inflight) if (p.cmd !== undefined) p.respond(failure(rc));
   }
+}
+
+/** A command given to a closed batcher: canceled, on the next tick (unless unsubscribed by then). */
+function respondCanceled(p: Pending): void {
+  if (p.cmd !== undefined) p.respond(failure(LcbStatus.LCB_ERR_REQUEST_CANCELED));
+}
+
+/** A command whose submit threw (the addon refused the batch): failed with the reason. */
+function failSubmit(p: Pending, error: unknown): void {
+  p.respond({ ...failure(LcbStatus.LCB_ERR_SDK_INTERNAL), text: String((error as Error)?.message ?? error) });
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
+/** `length` bytes of a native buffer, as a Buffer of their own (a slice of Node's pool when small). */
+function copy(data: ArrayBuffer, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  bytes.set(new Uint8Array(data, 0, length));
+  return bytes;
 }
 
 /** One response; the counter value (rarely needed) is read from the batch on first use. */
@@ -323,6 +388,55 @@ function noop(): void {}
 /** A synthetic final failure response. @internal */
 export function failure(rc: number): Response {
   return { rc, cas: 0n, flags: 0, u64: 0n, aux: 0, final: true, data: EMPTY, text: undefined };
+}
+
+// Indexes into the one-command block's views (binding.ts ONE_BLOCK, in bytes).
+const C_CAS = ONE_BLOCK.cas / 8, C_DELTA = ONE_BLOCK.delta / 8, C_INITIAL = ONE_BLOCK.initial / 8;
+const C_SEQ = ONE_BLOCK.seq / 4, C_FLAGS = ONE_BLOCK.flags / 4, C_EXPIRY = ONE_BLOCK.expiry / 4, C_AUX = ONE_BLOCK.aux / 4;
+const C_OP = ONE_BLOCK.op / 4, C_KEY_LENGTH = ONE_BLOCK.keyLength / 4;
+const R = ONE_BLOCK.response;
+const R_CAS = R.cas / 8, R_U64 = R.u64 / 8, R_SEQ = R.seq / 4, R_RC = R.rc / 4, R_FLAGS = R.flags / 4, R_AUX = R.aux / 4;
+const R_FINAL = R.final / 4, R_DATA_LENGTH = R.dataLength / 4;
+
+/** The one-command block and its views. */
+class OneBlock {
+  readonly buffer = new ArrayBuffer(ONE_BLOCK.bytes);
+  readonly u8 = new Uint8Array(this.buffer);
+  readonly u32 = new Uint32Array(this.buffer);
+  readonly i32 = new Int32Array(this.buffer);
+  readonly u64 = new BigUint64Array(this.buffer);
+
+  /**
+   * Writes a command's numbers, and its key when that is a string of ASCII characters that fits
+   * (copied here in JS: cheaper than converting a string in the addon). Whether the key is in
+   * the block.
+   */
+  command(seq: number, cmd: Command): boolean {
+    const { u32, u64 } = this;
+    u64[C_CAS] = cmd.cas ?? 0n;
+    u64[C_DELTA] = cmd.delta ?? 0n;
+    u64[C_INITIAL] = cmd.initial ?? 0n;
+    u32[C_SEQ] = seq;
+    u32[C_FLAGS] = cmd.flags ?? 0;
+    u32[C_EXPIRY] = cmd.expiry ?? 0;
+    this.i32[C_AUX] = cmd.aux ?? 0;
+    u32[C_OP] = cmd.op;
+    const key = cmd.key;
+    const n = typeof key === 'string' && key.length <= ONE_KEY_ROOM ? asciiInto(this.u8, ONE_BLOCK.key, key) : -1;
+    u32[C_KEY_LENGTH] = n < 0 ? KEY_IN_ARGUMENT : n;
+    return n >= 0;
+  }
+}
+
+/** Copies `s` to `into` at `offset` when every character is ASCII: its length, or -1. */
+function asciiInto(into: Uint8Array, offset: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    into[offset + i] = c;
+  }
+  return n;
 }
 
 /** Batches up to this many commands reuse one set of arrays; bigger ones get their own. */

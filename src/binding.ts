@@ -84,6 +84,27 @@ export function batchColumnOffsets(capacity: number) {
 }
 export const BATCH_BYTES_PER_COMMAND = 49;
 
+/**
+ * The one-command block (`bindOne`): one ArrayBuffer shared by the batcher and the native
+ * connection for a tick of one command and a delivery of one response, so that neither passes
+ * its numbers as arguments. Offsets in bytes; native/one_block.h reads the same layout.
+ *
+ * - The command, written by JS before `submitOne`: cas, delta, initial (u64), seq, flags,
+ *   expiry (u32), aux (i32), op (u32), key length (u32; KEY_IN_ARGUMENT when the key is
+ *   `submitOne`'s argument instead), then up to ONE_KEY_ROOM key bytes.
+ * - The response, written by the native before `onResponse`: cas, u64 (u64), seq (u32), rc
+ *   (i32), flags (u32), aux (i32), final (u32), value length (u32).
+ */
+export const ONE_BLOCK = {
+  cas: 0, delta: 8, initial: 16, seq: 24, flags: 28, expiry: 32, aux: 36, op: 40, keyLength: 44, key: 64,
+  response: { cas: 320, u64: 328, seq: 336, rc: 340, flags: 344, aux: 348, final: 352, dataLength: 356 },
+  bytes: 384,
+} as const;
+/** Room for key bytes in the block (keys are at most 250 bytes). */
+export const ONE_KEY_ROOM = 256;
+/** The block's key length when the key is `submitOne`'s argument. */
+export const KEY_IN_ARGUMENT = 0xffffffff;
+
 /** Every response that arrived in one loop iteration, as parallel arrays of length `count`. */
 export interface NativeResponses {
   count: number;
@@ -219,6 +240,19 @@ export interface NativeConnection {
    * the batcher uses it when present.
    */
   submitColumns?(rcs: Int32Array, count: number, columns: ArrayBuffer, capacity: number, keys: Uint8Array, values: Uint8Array): void;
+  /**
+   * Binds the one-command block ({@link ONE_BLOCK}, an ArrayBuffer of `ONE_BLOCK.bytes` the
+   * caller never detaches) and the callback of deliveries of exactly one response: from then on
+   * those go to `onResponse` with their numbers in the block's response part, instead of to
+   * `onResponses`. Optional, like submitColumns (fakes leave it out).
+   */
+  bindOne?(block: ArrayBuffer, onResponse: NativeOneResponse): void;
+  /**
+   * `submit` for a batch of one command, whose numbers (and key, unless the block says
+   * KEY_IN_ARGUMENT) are in the bound block: no columns to pack, no arguments to convert but
+   * the value (and that key), strings written as UTF-8. Returns the command's rc. Needs bindOne.
+   */
+  submitOne?(key: Uint8Array | string | undefined, value: Uint8Array | string | undefined): number;
   /** In-flight bookkeeping (optional for fakes). */
   stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */
@@ -251,25 +285,22 @@ export interface NativeConnection {
 }
 
 /**
- * A delivery of exactly one response, as arguments (see `NativeAddon.Connection`). The value
- * bytes are the first `dataLength` bytes of `data`: either an ArrayBuffer of their own, or the
- * connection's scratch buffer (always the same ArrayBuffer, strictly bigger than the value),
- * whose contents are only valid during the call. `data` is undefined when there are no bytes.
+ * A delivery of exactly one response (see `bindOne`): its numbers are in the block's response
+ * part. The value bytes are the first `dataLength` bytes of `data`: either an ArrayBuffer of
+ * their own, or the connection's scratch buffer (always the same ArrayBuffer, strictly bigger
+ * than the value), whose contents are only valid during the call. `data` is undefined when
+ * there are no bytes.
  */
-export type NativeOneResponse = (
-  seq: number, rc: number, cas: bigint, flags: number, u64: bigint, aux: number, final: number,
-  data: ArrayBuffer | undefined, dataLength: number, text: string | undefined,
-) => void;
+export type NativeOneResponse = (data: ArrayBuffer | undefined, text: string | undefined) => void;
 
 export interface NativeAddon {
   /**
-   * `onResponses` gets every delivery; with `onResponse`, a delivery of exactly one response (the
-   * one-at-a-time case) goes there instead, as arguments: no columns and no object to make.
+   * `onResponses` gets every delivery (but those of one response once `bindOne` gave a callback
+   * for them: the one-at-a-time case, with no columns and no object to make).
    */
   Connection: new (
     options: NativeConnectionOptions,
     onResponses: (responses: NativeResponses) => void,
-    onResponse?: NativeOneResponse,
   ) => NativeConnection;
   /** libcouchbase's version string, e.g. "3.3.4". */
   lcbVersion: string;

@@ -81,7 +81,6 @@ export async function bootstrap(options: ConnectOptions | string, addon?: Native
       maxOutstanding,
     },
     (responses) => batcher.onResponses(responses),
-    (seq, rc, cas, flags, u64, aux, final, data, dataLength, text) => batcher.onResponse(seq, rc, cas, flags, u64, aux, final, data, dataLength, text),
   );
   batcher = new Batcher(native);
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@
  * unsubscribing before the reply drops interest in it (nothing is resent).
  * @module
  */
-import { Observable, type TeardownLogic } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import { CouchbaseError } from './errors/index.js';
 
 /**
@@ -126,39 +126,55 @@ function withAwaitersStack(error: unknown): never {
  * ```
  */
 export class Op<T> extends Observable<T> implements PromiseLike<T> {
-  #run: (sink: Sink<T>) => TeardownLogic;
-  #site: CallSite | undefined;
+  #run: ((sink: Sink<T>) => TeardownLogic) | undefined;
+  /** Where the operation was called (errors get its stack). @internal */
+  protected readonly site: CallSite | undefined;
 
-  /** @internal */
-  constructor(run: (sink: Sink<T>) => TeardownLogic, site?: CallSite) {
-    super(run);
+  /** @internal `run` may be left out by a subclass that overrides {@link Op.run}. */
+  constructor(run: ((sink: Sink<T>) => TeardownLogic) | undefined, site?: CallSite) {
+    super();
     this.#run = run;
-    this.#site = site;
+    this.site = site;
   }
 
-  /** Runs the operation once and resolves with its value (rejects with its error). */
+  /** Runs the operation once for `sink` (a subscriber, or a promise's sink). @internal */
+  protected run(sink: Sink<T>): TeardownLogic {
+    return this.#run!(sink);
+  }
+
+  /** What RxJS's Observable calls for each subscription (not in its typings). @internal */
+  protected _subscribe(subscriber: Subscriber<T>): TeardownLogic {
+    return this.run(subscriber);
+  }
+
+  /**
+   * Runs the operation once; the returned promise settles with what `onfulfilled` or
+   * `onrejected` returns (called asynchronously, never inside `then`), or with the
+   * operation's value or error when the callback is left out.
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.toPromise().then(onfulfilled, onrejected);
+    const promise = new Promise<R1 | R2>(capture);
+    const sink = new ThenSink<T, R1, R2>(captured.resolve, captured.reject, onfulfilled, onrejected, this.site?.recorded === false);
+    try {
+      this.run(sink);
+    } catch (error) {
+      sink.error(error);
+    }
+    sink.started();
+    return promise;
   }
 
   /** Same as `then(undefined, onrejected)`. */
   catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.toPromise().then(undefined, onrejected);
+    return this.then(undefined, onrejected);
   }
 
   /** Runs the operation once as a Promise (without the cost of an RxJS subscription). */
   override toPromise(): Promise<T> {
-    const promise = new Promise<T>(capture);
-    const sink = new PromiseSink<T>(captured.resolve as (v: T | PromiseLike<T>) => void, captured.reject, this.#site?.recorded === false);
-    try {
-      this.#run(sink);
-    } catch (error) {
-      sink.error(error);
-    }
-    return promise;
+    return this.then();
   }
 }
 
@@ -169,41 +185,82 @@ function capture(resolve: (v: any) => void, reject: (e: unknown) => void): void 
   captured.reject = reject;
 }
 
-/** The promise path's sink: settles once. */
-class PromiseSink<T> implements Sink<T> {
+/**
+ * The sink of `then`: settles once, and calls the callbacks given to `then` itself (one promise
+ * per run, where `toPromise().then(…)` made two and a job between them). `await op` passes the
+ * await's own resolving functions, which are safe to call from anywhere; a callback of the
+ * user's runs from the operation's delivery, or in a microtask when the operation settled
+ * inside `then` (a closed connection, bad input).
+ */
+class ThenSink<T, R1, R2> implements Sink<T> {
   #done = false;
+  #inThen = true;
+  #settleLater: (() => void) | undefined;
   constructor(
-    private readonly resolve: (v: T | PromiseLike<T>) => void,
+    private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
+    private readonly onfulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+    private readonly onrejected: ((reason: any) => R2 | PromiseLike<R2>) | null | undefined,
     /** Fail through withAwaitersStack (nothing was recorded at the call). */
     private readonly awaitersStack: boolean,
   ) {}
 
+  /** `then` has returned: a settlement that happened inside it runs now, in a microtask. */
+  started(): void {
+    this.#inThen = false;
+    const later = this.#settleLater;
+    if (later !== undefined) queueMicrotask(later);
+  }
+
   next(v: T): void {
     if (this.#done) return;
     this.#done = true;
-    this.resolve(v);
+    if (this.#inThen) this.#settleLater = () => this.#fulfill(v);
+    else this.#fulfill(v);
   }
 
   error(e: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    if (!this.awaitersStack) return this.reject(e);
-    // The promise is resolved with the rethrowing one before that one's source is rejected: so
-    // the job linking them runs first, and when withAwaitersStack runs, V8 finds the chain to the
-    // awaiting code. Only failures pay for the extra promises.
+    if (this.awaitersStack) return this.#failWithAwaitersStack(e);
+    if (this.#inThen) this.#settleLater = () => this.#reject(e);
+    else this.#reject(e);
+  }
+
+  complete(): void {
+    if (!this.#done) this.error(new CouchbaseError('operation completed without a result'));
+  }
+
+  #fulfill(v: T): void {
+    const f = this.onfulfilled;
+    if (typeof f !== 'function') return this.resolve(v);
+    try {
+      this.resolve(f(v));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  #reject(e: unknown): void {
+    const f = this.onrejected;
+    if (typeof f !== 'function') return this.reject(e);
+    try {
+      this.resolve(f(e));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  #failWithAwaitersStack(e: unknown): void {
+    // The callbacks are chained on the rethrowing promise before its source is rejected: so
+    // when withAwaitersStack runs, V8 finds the chain to the awaiting code. Only failures pay
+    // for the extra promises.
     let rejectSource!: (e: unknown) => void;
     const source = new Promise<never>((_, reject) => {
       rejectSource = reject;
     });
-    this.resolve(source.then(undefined, withAwaitersStack));
+    this.resolve(source.then(undefined, withAwaitersStack).then(this.onfulfilled, this.onrejected));
     rejectSource(e);
-  }
-
-  complete(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.reject(new CouchbaseError('operation completed without a result'));
   }
 }
 

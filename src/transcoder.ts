@@ -9,6 +9,7 @@
  * 1 = pickle) are read too.
  * @module
  */
+import { Buffer } from 'node:buffer';
 import { converters } from './converters.js';
 import { ArgumentError, ValueFormatError, LcbStatus } from './errors/index.js';
 
@@ -77,7 +78,7 @@ function decodeFailure(bytes: Buffer, flags: number, cause: unknown, what: strin
   return new ValueFormatError(`Failed to decode bytes (flags 0x${(flags >>> 0).toString(16)}): ${what}`, {
     rc: LcbStatus.LCB_ERR_DECODING_FAILURE,
     innerCause: cause,
-    objextra: bytes,
+    objextra: Buffer.from(bytes), // a copy: `bytes` is reused once decodeValue returns
   });
 }
 
@@ -158,8 +159,9 @@ export class Transcoder {
   }
 
   /**
-   * Decodes stored bytes according to their flags. `bytes` may be a view into a larger
-   * response buffer: copy it (`Buffer.from(bytes)`) if the decoded value keeps it.
+   * Decodes stored bytes according to their flags. `bytes` is a view into the connection's
+   * response buffer, reused once this returns: copy it (`Buffer.from(bytes)`) if the decoded
+   * value keeps it.
    * @throws ValueFormatError when the bytes do not decode
    */
   decodeValue(bytes: Buffer, flags: number): unknown {
@@ -192,7 +194,7 @@ export class Transcoder {
       case 'utf8':
         return bytes.toString('utf8');
       case 'bytes':
-        // A copy: `bytes` may be a view into a larger response buffer.
+        // A copy: `bytes` is a view into a response buffer that is reused.
         return Buffer.from(bytes);
       case 'private':
         // node:v8 serialisation starts with the version tag 0xFF; Python pickles do not.
@@ -225,7 +227,7 @@ export type TranscoderLike = Transcoder | (new () => Transcoder) | {
   decodeKey?(bytes: Buffer): string;
   /** A value and the store's format to the bytes stored and their flags. */
   encodeValue(value: unknown, format: number): [Buffer | Uint8Array, number];
-  /** The bytes and flags read to a value. */
+  /** The bytes and flags read to a value. `bytes` is reused once this returns: copy what the value keeps. */
   decodeValue(bytes: Buffer, flags: number): unknown;
 };
 

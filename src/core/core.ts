@@ -7,9 +7,9 @@
  * @internal
  * @module
  */
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import { NativeOp, type NativeConnection } from '../binding.js';
-import type { Batcher, Cancellable, Response } from '../batcher.js';
+import { Pending, type Batcher, type Cancellable, type Response } from '../batcher.js';
 import type { Codec } from '../codec.js';
 import { ArgumentError, CouchbaseError, LcbStatus, ObjectDestroyedError, describeRc } from '../errors/index.js';
 import type { KeyOp, KvContext } from '../kv/context.js';
@@ -116,26 +116,15 @@ export class ConnectionCore implements KvContext {
 
   /** A single-key Op. `build` validates and returns the key op. */
   single<R extends Result>(site: CallSite, where: string, build: () => KeyOp<R>): Op<R> {
-    return this.op<R, KeyOp<R>>(site, where, () => {
-      const op = build();
-      if (this.memcached) checkMemcachedSupport(where, [op]);
-      return op;
-    }, (op, sink, fail) => {
-      const settleOne = (r: R, e: CouchbaseError | undefined) => {
-        if (e) return fail(e);
-        sink.next(r);
-        sink.complete();
-      };
-      if (op.durability === undefined && op.cmd.op !== NativeOp.Observe) {
-        // Fast path: one command, exactly one final response.
-        return this.batcher.enqueue(op.cmd, (resp) => {
-          if (!resp.final) return;
-          const settled = this.settle(op, [resp]);
-          settleOne(settled[0], settled[1]);
-        });
-      }
-      return this.execute([op], (results, errors) => settleOne(results[0]!, errors[0]));
-    });
+    if (this.#closed) return failedOp(this.closedError(where), site);
+    let op: KeyOp<R>;
+    try {
+      op = build();
+      if (this.memcached) checkMemcachedSupport(where, op);
+    } catch (error) {
+      return failedOp(asCouchbaseError(where, error), site);
+    }
+    return new SingleOp(this, site, where, op);
   }
 
   /** A multi-key Op resolving to a MultiResult in the input's order. */
@@ -243,6 +232,54 @@ export class ConnectionCore implements KvContext {
       });
     });
     return this.#closing;
+  }
+}
+
+/**
+ * A single-key operation: the same shape as `op()`, as one class instead of closures, since it
+ * is what code that awaits each call makes once per call.
+ */
+class SingleOp<R extends Result> extends Op<R> {
+  constructor(
+    readonly core: ConnectionCore,
+    site: CallSite,
+    readonly where: string,
+    readonly keyOp: KeyOp<R>,
+  ) {
+    super(undefined, site);
+  }
+
+  protected override run(sink: Sink<R>): TeardownLogic {
+    const core = this.core;
+    if (core.closed) return sink.error(this.site!.apply(core.closedError(this.where)));
+    const op = this.keyOp;
+    // One command, exactly one final response: a Pending of its own settles it.
+    if (op.durability === undefined && op.cmd.op !== NativeOp.Observe) return core.batcher.add(new SingleRun(this, sink));
+    return core.execute([op], (results, errors) => this.settled(sink, results[0]!, errors[0]));
+  }
+
+  /** Delivers the result, or the error with the call site's stack. */
+  settled(sink: Sink<R>, result: R, error: CouchbaseError | undefined): void {
+    if (error !== undefined) return sink.error(this.site!.apply(error));
+    sink.next(result);
+    sink.complete();
+  }
+}
+
+/** One run of a SingleOp in the batcher: the command, and the sink its final response settles. */
+class SingleRun<R extends Result> extends Pending {
+  constructor(
+    readonly op: SingleOp<R>,
+    readonly sink: Sink<R>,
+  ) {
+    super(0, op.keyOp.cmd);
+  }
+
+  override respond(response: Response): void {
+    if (!response.final) return;
+    const op = this.op;
+    const [result, error] = op.core.settle(op.keyOp, [response]);
+    op.settled(this.sink, result, error);
   }
 }
 

@@ -977,7 +977,10 @@ export function registerOfficialSuite(anyTest: TestFn, name: SdkName): void {
           process.exit(0);
         })();`;
       const out = await runChild(c, script, { CBPPLOGLEVEL: 'debug', CBPPLOGFILE: logFile });
-      t.regex(out, /ERR UnambiguousTimeoutError/);
+      // Mostly the get times out (its retries on no_access outlast kvTimeout); on a loaded machine
+      // the core sometimes gives up on the bucket first and says BucketNotFoundError. Either way
+      // the operation fails and the log below shows why.
+      t.regex(out, /ERR (UnambiguousTimeoutError|BucketNotFoundError)/);
       const log = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
       const notPropagated = (log.match(/does not have configuration propagated yet/g) ?? []).length;
       const noAccess = (log.match(/probably the bucket does not exist/g) ?? []).length;

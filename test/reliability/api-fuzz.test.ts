@@ -186,7 +186,7 @@ function randomCall(g: Gen, rng: Rng): [string, () => unknown] {
   } else if (DESIGN.includes(method)) {
     args.push(rng.pick(['af', 'dz', '', 'a/b', '_design/x', g.any()]));
     if (method === 'designCreate') args.push(rng.pick([{ views: { v: { map: 'function (doc) { emit(1, 1); }' } } }, '{"views":{}}', '{bad json', { views: g.any() }, g.any()]));
-    args.push(g.options(['useDevmode', 'syncwait']));
+    args.push(boundSyncwait(g.options(['useDevmode', 'syncwait'])));
   } else if (method === 'stats') {
     args.push(rng.pick(['', 'vbucket', 'nonsense', undefined, g.any()]));
   } else {
@@ -197,6 +197,23 @@ function randomCall(g: Gen, rng: Rng): [string, () => unknown] {
   if (rng.chance(0.05)) args.push(g.any());
   const f = (cb as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
   return [method, () => f.apply(cb, args)];
+}
+
+/**
+ * A design call with `syncwait` waits that long for its change to be visible, and the workers
+ * race on the same design documents, so it may never be: a syncwait above 5 s (the generator
+ * makes 30 s, 2^32 s) is made 5 s, or the wait it asks for would count as a hang.
+ */
+function boundSyncwait(o: unknown): unknown {
+  if (o === null || typeof o !== 'object') return o;
+  let v: unknown;
+  try {
+    v = (o as { syncwait?: unknown }).syncwait;
+  } catch {
+    return o;
+  }
+  if (typeof v === 'number' && v > 5) Object.defineProperty(o, 'syncwait', { value: 5, enumerable: true, configurable: true, writable: true });
+  return o;
 }
 
 /** Waits for what a call returned: an Op resolves, a View is iterated (a few rows). */

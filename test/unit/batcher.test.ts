@@ -134,35 +134,58 @@ test('the in-flight table finds colliding seqs and grows', async (t) => {
   t.is(table.size, 0);
 });
 
-test('a single response passed in the native scratch buffer is copied out before the handler keeps it', async (t) => {
+test('a single response in the native scratch buffer: a non-final one is copied out, a final one is read during the handler', async (t) => {
   const { Batcher } = await import('../../src/batcher.js');
-  const { NativeOp } = await import('../../src/binding.js');
+  const { NativeOp, ONE_BLOCK } = await import('../../src/binding.js');
   const submitted: number[] = [];
+  let block: ArrayBuffer | undefined;
+  let onResponse: ((data: ArrayBuffer | undefined, text: string | undefined) => void) | undefined;
   const native = {
-    submit: (batch: { count: number; seq: Uint32Array }) => {
-      for (let i = 0; i < batch.count; i++) submitted.push(batch.seq[i]!);
-      return new Int32Array(batch.count);
+    submit: () => t.fail('a tick of one command goes through submitOne'),
+    bindOne: (b: ArrayBuffer, cb: typeof onResponse) => {
+      block = b;
+      onResponse = cb;
+    },
+    submitOne: () => {
+      submitted.push(new DataView(block!).getUint32(ONE_BLOCK.seq, true));
+      return 0;
     },
   } as unknown as ConstructorParameters<typeof Batcher>[0];
   const batcher = new Batcher(native);
+  /** What the addon does for a delivery of one response: its numbers into the block, then the call. */
+  const deliver = (seq: number, final: boolean, data: ArrayBuffer, length: number) => {
+    const v = new DataView(block!);
+    v.setUint32(ONE_BLOCK.response.seq, seq, true);
+    v.setInt32(ONE_BLOCK.response.rc, 0, true);
+    v.setUint32(ONE_BLOCK.response.final, final ? 1 : 0, true);
+    v.setUint32(ONE_BLOCK.response.dataLength, length, true);
+    onResponse!(data, undefined);
+  };
   const kept: Buffer[] = [];
-  batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('a') }, (r) => kept.push(r.data));
-  batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('b') }, (r) => kept.push(r.data));
+  const readAtFinal: string[] = [];
+  // the way execute() and the operators keep non-final responses until the final one
+  batcher.enqueue({ op: NativeOp.Observe, key: Buffer.from('a') }, (r) => {
+    if (!r.final) kept.push(r.data);
+    else readAtFinal.push(r.data.toString());
+  });
   await new Promise((r) => setImmediate(r));
-  t.is(submitted.length, 2);
+  t.is(submitted.length, 1);
   const scratch = new ArrayBuffer(64);
   const bytes = new Uint8Array(scratch);
   bytes.set(Buffer.from('first'));
-  batcher.onResponse(submitted[0]!, 0, 1n, 0, 0n, 0, 1, scratch, 5, undefined);
+  deliver(submitted[0]!, false, scratch, 5);
   bytes.set(Buffer.from('later'));
-  batcher.onResponse(submitted[1]!, 0, 2n, 0, 0n, 0, 1, scratch, 5, undefined);
+  deliver(submitted[0]!, false, scratch, 5);
+  bytes.set(Buffer.from('final'));
+  deliver(submitted[0]!, true, scratch, 5);
   bytes.fill(0);
   t.deepEqual(kept.map((b) => b.toString()), ['first', 'later']);
+  t.deepEqual(readAtFinal, ['final']);
   // bytes of their own (an ArrayBuffer of exactly their size) are used as they are
   const own = new ArrayBuffer(3);
   new Uint8Array(own).set(Buffer.from('own'));
   batcher.enqueue({ op: NativeOp.Get, key: Buffer.from('c') }, (r) => kept.push(r.data));
   await new Promise((r) => setImmediate(r));
-  batcher.onResponse(submitted[2]!, 0, 3n, 0, 0n, 0, 1, own, 3, undefined);
+  deliver(submitted[1]!, true, own, 3);
   t.is(kept[2]!.toString(), 'own');
 });
