@@ -504,8 +504,8 @@ function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
   let valueBytes = 0;
   for (let i = 0; i < n; i++) {
     const cmd = items[i]!.cmd!;
-    keyBytes += byteLength(cmd.key);
-    if (cmd.value !== undefined) valueBytes += byteLength(cmd.value);
+    keyBytes += room(cmd.key);
+    if (cmd.value !== undefined) valueBytes += room(cmd.value);
   }
   const batch = arrays.take(n, keyBytes, valueBytes);
   let ko = 0;
@@ -529,11 +529,30 @@ function pack(arrays: BatchArrays, items: Pending[]): NativeBatch {
   return batch;
 }
 
-function byteLength(b: Buffer | string): number {
-  return typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
+/** Strings up to this long are copied by a JS loop when ASCII: keys, mostly (a call into node costs more; for longer strings, less). */
+const LOOP_STRING = 32;
+/** Strings up to this long get room for their most UTF-8 instead of being measured. */
+const UNMEASURED_STRING = 1024;
+
+/**
+ * The room `b` needs in the batch: exact for bytes and long strings; for a shorter string the
+ * most its UTF-8 can take (3 bytes per UTF-16 unit), so that it is written without being
+ * measured first. The batch's buffers are reused, so the extra room is not allocated again.
+ */
+function room(b: Buffer | string): number {
+  if (typeof b !== 'string') return b.length;
+  return b.length <= UNMEASURED_STRING ? b.length * 3 : Buffer.byteLength(b, 'utf8');
 }
 
 /** Writes `b` at `offset` (a string as UTF-8); the bytes written. */
 function put(b: Buffer | string, into: Buffer, offset: number): number {
-  return typeof b === 'string' ? into.write(b, offset, 'utf8') : b.copy(into, offset);
+  if (typeof b !== 'string') {
+    into.set(b, offset);
+    return b.length;
+  }
+  if (b.length <= LOOP_STRING) {
+    const n = asciiInto(into, offset, b);
+    if (n >= 0) return n;
+  }
+  return into.write(b, offset, 'utf8');
 }
