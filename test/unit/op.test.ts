@@ -125,6 +125,29 @@ test('Op supports .catch and toPromise', async (t) => {
   await cb.close();
 });
 
+test('then() follows the Promise rules: callbacks later, never inside then; their result or throw settles the promise it returns', async (t) => {
+  const { ObjectDestroyedError } = await import('../../src/index.js');
+  const { cb } = await fakeConnect();
+  await cb.set('then-k', { a: 1 });
+  // a value, mapped; a callback left out passes the value or the error on
+  t.is(await cb.get('then-k').then((r) => (r.value as { a: number }).a + 1), 2);
+  t.deepEqual((await cb.get('then-k').then()).value, { a: 1 });
+  await t.throwsAsync(cb.get(freshKey()).then((r) => r), { instanceOf: NotFoundError });
+  t.true((await cb.get(freshKey()).then(undefined, (e) => e)) instanceof NotFoundError);
+  // a callback that throws rejects the returned promise
+  await t.throwsAsync(cb.get('then-k').then(() => { throw new RangeError('from the callback'); }), { instanceOf: RangeError, message: 'from the callback' });
+  // a thenable returned by the callback is followed
+  t.is(await cb.get('then-k').then(() => Promise.resolve('followed')), 'followed');
+  const closed = cb.close();
+  // settled inside then() (the connection is closed): the callback still runs later, not during then()
+  const calls: string[] = [];
+  const p = cb.get('then-k').then(() => calls.push('fulfilled'), (e) => calls.push(e instanceof ObjectDestroyedError ? 'closed' : 'other'));
+  calls.push('then returned');
+  await p;
+  t.deepEqual(calls, ['then returned', 'closed']);
+  await closed;
+});
+
 test.serial('recorded call sites: shared per method in one synchronous run, exact with everyCall', async (t) => {
   const { setCallSiteFrames } = await import('../../src/index.js');
   const { CallSite } = await import('../../src/op.js');
