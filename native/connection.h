@@ -74,10 +74,9 @@ struct ResponseBuffer {
   void clear();
   // `make` is the function make_responses_factory() returns.
   Napi::Object to_js(Napi::Env env, const Napi::FunctionReference &make) const;
-  // The only response as the arguments of the onResponse callback, its bytes in `scratch` when
-  // they fit (else in an ArrayBuffer of their own); false when a creation failed.
   // The only response: its numbers into the one-command block, its value bytes into `scratch`
-  // when they fit (else an ArrayBuffer of their own) as `data`, its text as `text`.
+  // when they fit (else an ArrayBuffer of their own) as `data`, its text as `text`; false when a
+  // creation failed.
   bool one_into(Napi::Env env, uint8_t *block, napi_value scratch, napi_value &data, napi_value &text) const;
 };
 

@@ -121,9 +121,10 @@ static int start_read_keep_reading(lcb_io_opt_t iobase, lcb_sockdata_t *sockbase
  * through its pending queue, which makes the next poll not wait (one more loop iteration per
  * request) and then stops the POLLOUT watcher that was never started (one epoll_ctl per
  * request). Here a write is first tried at once (uv_try_write, as node's own sockets do); when
- * all of it went out, libcouchbase hears of it from the socket's check handle after this
- * iteration's poll, never from inside the write call (its flush loop is not reentrant). What
- * does not go out at once is handed to uv_write as before. */
+ * all of it went out, libcouchbase hears of it before the socket's next reply is handed over,
+ * or from the socket's check handle after this iteration's poll, whichever comes first; never
+ * from inside the write call (its flush loop is not reentrant). What does not go out at once is
+ * handed to uv_write as before. */
 
 static void written_check_cb(uv_check_t *check)
 {
@@ -252,7 +253,7 @@ static void cbrx_uv_close(uv_handle_t *handle, uv_close_cb close_cb)
     uv_close(handle, socket_handle_closed);
 }
 
-static void wire_iops2_keep_reading(int version, lcb_loop_procs *loop, lcb_timer_procs *timer, lcb_bsd_procs *bsd,
+static void wire_iops2_overridden(int version, lcb_loop_procs *loop, lcb_timer_procs *timer, lcb_bsd_procs *bsd,
                                     lcb_ev_procs *ev, lcb_completion_procs *iocp, lcb_iomodel_t *model)
 {
     wire_iops2(version, loop, timer, bsd, ev, iocp, model);
@@ -265,7 +266,7 @@ lcb_STATUS cbrx_create_uv_io_opts(lcb_io_opt_t *io, lcbuv_options_t *options)
 {
     lcb_STATUS rc = lcb_create_libuv_io_opts(0, io, options);
     if (rc == LCB_SUCCESS) {
-        (*io)->v.v2.get_procs = wire_iops2_keep_reading;
+        (*io)->v.v2.get_procs = wire_iops2_overridden;
     }
     return rc;
 }

@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-/** libcouchbase's libuv plugin, reading without a stop and restart per reply. */
+/** libcouchbase's libuv plugin, reading without a stop and restart per reply and writing at once (uv_plugin.c). */
 lcb_STATUS cbrx_create_uv_io_opts(lcb_io_opt_t *io, lcbuv_options_t *options);
 
 #ifdef __cplusplus

@@ -110,7 +110,7 @@ const UNRECORDED = new CallSite(undefined);
  * Takes a failed operation's stack again inside the promise chain that leads to the awaiting
  * code, where V8 appends the awaiting async functions (its zero-cost async stack traces): the
  * operation recorded nothing at the call, and the stack it was created with is the SDK's
- * dispatch loop. Runs on failure only (PromiseSink.error).
+ * dispatch loop. Runs on failure only (ThenSink).
  */
 function withAwaitersStack(error: unknown): never {
   if (error instanceof Error) Error.captureStackTrace(error, withAwaitersStack);
@@ -215,37 +215,27 @@ class ThenSink<T, R1, R2> implements Sink<T> {
   next(v: T): void {
     if (this.#done) return;
     this.#done = true;
-    if (this.#inThen) this.#settleLater = () => this.#fulfill(v);
-    else this.#fulfill(v);
+    if (this.#inThen) this.#settleLater = () => this.#call(this.onfulfilled, v, this.resolve);
+    else this.#call(this.onfulfilled, v, this.resolve);
   }
 
   error(e: unknown): void {
     if (this.#done) return;
     this.#done = true;
     if (this.awaitersStack) return this.#failWithAwaitersStack(e);
-    if (this.#inThen) this.#settleLater = () => this.#reject(e);
-    else this.#reject(e);
+    if (this.#inThen) this.#settleLater = () => this.#call(this.onrejected, e, this.reject);
+    else this.#call(this.onrejected, e, this.reject);
   }
 
   complete(): void {
     if (!this.#done) this.error(new CouchbaseError('operation completed without a result'));
   }
 
-  #fulfill(v: T): void {
-    const f = this.onfulfilled;
-    if (typeof f !== 'function') return this.resolve(v);
+  /** Settles the promise with what `callback` makes of `outcome`, or passes `outcome` on when there is no callback. */
+  #call(callback: ((x: any) => unknown) | null | undefined, outcome: unknown, passOn: (x: unknown) => void): void {
+    if (typeof callback !== 'function') return passOn(outcome);
     try {
-      this.resolve(f(v));
-    } catch (error) {
-      this.reject(error);
-    }
-  }
-
-  #reject(e: unknown): void {
-    const f = this.onrejected;
-    if (typeof f !== 'function') return this.reject(e);
-    try {
-      this.resolve(f(e));
+      this.resolve(callback(outcome));
     } catch (error) {
       this.reject(error);
     }
