@@ -54,7 +54,7 @@ function packed(b) {
   return ab;
 }
 // Deliveries of one response go to the bound single-response callback (numbers in the one-command
-// block, bytes in the scratch buffer); submitOne takes its numbers from the block (src/binding.ts
+// block, bytes in the scratch buffer); bindOne's submitOne takes its numbers from the block (src/binding.ts
 // ONE_BLOCK), the key from there (ASCII) or as its argument.
 function open(connstr, opts = {}) {
   let pending = 0, done;
@@ -62,7 +62,7 @@ function open(connstr, opts = {}) {
   const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts },
     (r) => settle(r.final.reduce((x, y) => x + y, 0)));
   const block = new ArrayBuffer(384), v = new DataView(block);
-  conn.bindOne(block, (data, text) => settle(v.getUint32(352, true)));
+  const submitOne = conn.bindOne(block, (data, text) => settle(v.getUint32(352, true)));
   const run = (b) => new Promise((res) => { pending += b.count; done = res; conn.submit(b); });
   const runColumns = (b) => new Promise((res) => { pending += b.count; done = res; conn.submitColumns(new Int32Array(b.count), b.count, packed(b), b.count, b.keys, b.values); });
   const runOne = (op, key, value, inBlock) => new Promise((res) => {
@@ -70,7 +70,7 @@ function open(connstr, opts = {}) {
     new Uint8Array(block, 0, 64).fill(0);
     v.setUint32(24, 7, true); v.setUint32(40, op, true);
     if (inBlock) { Buffer.from(block, 64, key.length).write(key); v.setUint32(44, key.length, true); } else v.setUint32(44, 0xffffffff, true);
-    conn.submitOne(inBlock ? undefined : key, value);
+    submitOne(inBlock ? undefined : key, value);
   });
   return new Promise((res) => conn.connect((rc) => res({ conn, rc, run, runColumns, runOne, close: () => new Promise((r) => conn.close(r)) })));
 }

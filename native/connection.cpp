@@ -42,7 +42,6 @@ Napi::Function Connection::define(Napi::Env env) {
                          InstanceMethod<&Connection::submit>("submit"),
                          InstanceMethod<&Connection::submit_columns>("submitColumns"),
                          InstanceMethod<&Connection::bind_one>("bindOne"),
-                         InstanceMethod<&Connection::submit_one>("submitOne"),
                          InstanceMethod<&Connection::set_operation_timeout>("setOperationTimeout"),
                          InstanceMethod<&Connection::server_nodes>("serverNodes"),
                          InstanceMethod<&Connection::close>("close"),
@@ -127,7 +126,7 @@ Connection::Connection(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Connec
   uvopts.v.v0.loop = loop_;
   uvopts.v.v0.startsop_noop = 1;  // never run a nested loop (lcb_wait/destroy)
   lcb_io_opt_t io = nullptr;
-  lcb_STATUS rc = cbrx_create_uv_io_opts(&io, &uvopts);
+  lcb_STATUS rc = cbrx_create_uv_io_opts(&io, &uvopts, this);
   if (rc == LCB_SUCCESS) {
     io->v.base.need_cleanup = 1;  // the instance frees the IO table when it is destroyed
     lcb_createopts_io(copts, io);
@@ -361,6 +360,10 @@ void Connection::untrack(uint32_t seq) {
 }
 
 void Connection::schedule_delivery() {
+  if (reading_ > 0) {
+    delivery_due_ = true;
+    return;
+  }
   auto *check = reinterpret_cast<uv_handle_t *>(&deliver_check_);
   if (uv_is_active(check) || uv_is_closing(check)) return;
   uv_check_start(&deliver_check_, check_cb);
@@ -370,6 +373,31 @@ void Connection::schedule_delivery() {
 }
 
 void Connection::idle_cb(uv_idle_t *) {}
+
+}  // namespace cbrx
+
+// When a read leaves nothing in flight (the reply to code that awaits each call), the reply is
+// handed to JS at the end of that read, in the poll phase, as node's own sockets do: waiting for
+// the check phase would only add the rest of the poll and a handle start and stop per reply to
+// the time between the reply and the request that follows it. While more is awaited, responses
+// still gather until the check phase, so that bulk replies and view rows that come in many
+// reads of one iteration cross into JS once.
+void cbrx_reading(void *reader, int starting) {
+  auto *conn = static_cast<cbrx::Connection *>(reader);
+  if (starting) {
+    ++conn->reading_;
+    return;
+  }
+  if (--conn->reading_ > 0 || !conn->delivery_due_) return;
+  conn->delivery_due_ = false;
+  if (conn->inflight_ == 0 && conn->requests_.empty()) {
+    conn->deliver_events();
+  } else {
+    conn->schedule_delivery();
+  }
+}
+
+namespace cbrx {
 
 void Connection::check_cb(uv_check_t *handle) {
   auto *conn = static_cast<Connection *>(handle->data);

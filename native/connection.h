@@ -8,6 +8,7 @@
 #include <libcouchbase/metrics.h>
 
 #include "cmd.h"
+#include "uv_plugin.h"
 
 #include <cstdint>
 #include <deque>
@@ -155,6 +156,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value submit_columns(const Napi::CallbackInfo &info);  // native/batch.cpp
   Napi::Value bind_one(const Napi::CallbackInfo &info);        // native/batch.cpp
   Napi::Value submit_one(const Napi::CallbackInfo &info);      // native/batch.cpp
+  static napi_value submit_one_bound(napi_env env, napi_callback_info info);
   Napi::Value set_operation_timeout(const Napi::CallbackInfo &info);
   Napi::Value server_nodes(const Napi::CallbackInfo &info);
   Napi::Value close(const Napi::CallbackInfo &info);
@@ -181,6 +183,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   void untrack(uint32_t seq);
   void schedule_delivery();
   void deliver_events();  // connect result, then every buffered response in one call
+  friend void ::cbrx_reading(void *reader, int starting);
   void call_js(Napi::FunctionReference &fn, std::initializer_list<napi_value> args);
   void call_js(napi_value fn, std::initializer_list<napi_value> args);
   void request_flush();
@@ -220,6 +223,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // memcached:// or a memcached bucket (ketama distribution): connect probes the servers.
   bool ketama_ = false;
   bool flush_pending_ = false;
+  // Inside a read of one of our sockets (cbrx_reading, native/uv_plugin.h): what it produces is
+  // delivered when the read ends, or from the check phase while more is awaited.
+  int reading_ = 0;
+  bool delivery_due_ = false;
   bool connect_done_pending_ = false;
   lcb_STATUS connect_rc_ = LCB_SUCCESS;
   uint32_t op_timeout_us_ = 0;

@@ -57,7 +57,10 @@ static void report_written(cbrx_sock_t *s)
 /* The plugin stops reading after every delivery and libcouchbase asks for the next read from
  * inside that delivery: each reply then cost libuv two epoll_ctl calls (re-adding the fd, which
  * fails with EEXIST, then modifying it). Here the stop waits until the delivery has returned and
- * is skipped when a new read was requested meanwhile; the stream simply keeps reading. */
+ * is skipped when a new read was requested meanwhile; the stream simply keeps reading.
+ * Each read handed to libcouchbase is bracketed by cbrx_reading (uv_plugin.h), so that the
+ * connection can hand what it produced to JS as soon as it ends, as node's own sockets do,
+ * instead of in the check phase that follows the poll. */
 
 static UVC_READ_CB(read_cb_keep_reading)
 {
@@ -67,6 +70,7 @@ static UVC_READ_CB(read_cb_keep_reading)
     my_sockdata_t *sock = PTR_FROM_FIELD(my_sockdata_t, mt, tcp);
     my_iops_t *io = (my_iops_t *)sock->base.parent;
     lcb_ioC_read2_callback callback = CbREQ(mt);
+    void *reader = io->base.v.base.cookie; /* taken now: the table is not touched after the read */
 
     if (nread == 0) {
         return; /* EAGAIN: the same buffer is still offered */
@@ -86,11 +90,17 @@ static UVC_READ_CB(read_cb_keep_reading)
             nread = 0;
         }
     }
+    if (reader != NULL) {
+        cbrx_reading(reader, 1);
+    }
     callback(&sock->base, nread, sock->rdarg);
     if (CbREQ(mt) == NULL) {
         uv_read_stop(stream); /* no read requested (or the socket was closed): stop now */
     }
     decref_sock(sock);
+    if (reader != NULL) {
+        cbrx_reading(reader, 0); /* outside every libcouchbase frame: the reader may run JS */
+    }
     (void)buf;
 }
 
@@ -262,11 +272,12 @@ static void wire_iops2_overridden(int version, lcb_loop_procs *loop, lcb_timer_p
     iocp->read2 = start_read_keep_reading;
 }
 
-lcb_STATUS cbrx_create_uv_io_opts(lcb_io_opt_t *io, lcbuv_options_t *options)
+lcb_STATUS cbrx_create_uv_io_opts(lcb_io_opt_t *io, lcbuv_options_t *options, void *reader)
 {
     lcb_STATUS rc = lcb_create_libuv_io_opts(0, io, options);
     if (rc == LCB_SUCCESS) {
         (*io)->v.v2.get_procs = wire_iops2_overridden;
+        (*io)->v.base.cookie = reader; /* the libuv plugin leaves its table's cookie unused */
     }
     return rc;
 }

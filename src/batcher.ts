@@ -11,7 +11,7 @@ import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import {
   BATCH_BYTES_PER_COMMAND, KEY_IN_ARGUMENT, ONE_BLOCK, ONE_KEY_ROOM, batchColumnOffsets,
-  type NativeBatch, type NativeConnection, type NativeOneResponse, type NativeOpCode, type NativeResponses,
+  type NativeBatch, type NativeConnection, type NativeOneResponse, type NativeOpCode, type NativeSubmitOne, type NativeResponses,
 } from './binding.js';
 import { LcbStatus } from './errors/index.js';
 
@@ -178,12 +178,14 @@ export class Batcher {
 
   /** The one-command block (binding.ts ONE_BLOCK), when the native connection has bindOne. */
   readonly #one: OneBlock | undefined;
+  /** The native connection's submitOne, from bindOne. */
+  readonly #submitOneNative: NativeSubmitOne | undefined;
 
   constructor(native: NativeConnection) {
     this.#native = native;
-    if (native.bindOne !== undefined && native.submitOne !== undefined) {
+    if (native.bindOne !== undefined) {
       this.#one = new OneBlock();
-      native.bindOne(this.#one.buffer, this.onResponse);
+      this.#submitOneNative = native.bindOne(this.#one.buffer, this.onResponse);
     }
   }
 
@@ -268,7 +270,7 @@ export class Batcher {
     let rc: number;
     try {
       const keyInBlock = one.command(p.seq, cmd);
-      rc = this.#native.submitOne!(keyInBlock ? undefined : cmd.key, cmd.value);
+      rc = this.#submitOneNative!(keyInBlock ? undefined : cmd.key, cmd.value);
     } catch (error) {
       this.#inflight.delete(p.seq);
       return failSubmit(p, error);

@@ -246,13 +246,7 @@ export interface NativeConnection {
    * those go to `onResponse` with their numbers in the block's response part, instead of to
    * `onResponses`. Optional, like submitColumns (fakes leave it out).
    */
-  bindOne?(block: ArrayBuffer, onResponse: NativeOneResponse): void;
-  /**
-   * `submit` for a batch of one command, whose numbers (and key, unless the block says
-   * KEY_IN_ARGUMENT) are in the bound block: no columns to pack, no arguments to convert but
-   * the value (and that key), strings written as UTF-8. Returns the command's rc. Needs bindOne.
-   */
-  submitOne?(key: Uint8Array | string | undefined, value: Uint8Array | string | undefined): number;
+  bindOne?(block: ArrayBuffer, onResponse: NativeOneResponse): NativeSubmitOne;
   /** In-flight bookkeeping (optional for fakes). */
   stats?(): NativeStats;
   /** Operation timeout in microseconds, applied to commands submitted afterwards. */
@@ -283,6 +277,14 @@ export interface NativeConnection {
    */
   close(done: () => void): void;
 }
+
+/**
+ * `submit` for a batch of one command, whose numbers (and key, unless the block says
+ * KEY_IN_ARGUMENT) are in the block bound by `bindOne`, which returns it bound to its
+ * connection: no columns to pack, no arguments to convert but the value (and that key), strings
+ * written as UTF-8. Returns the command's rc.
+ */
+export type NativeSubmitOne = (key: Uint8Array | string | undefined, value: Uint8Array | string | undefined) => number;
 
 /**
  * A delivery of exactly one response (see `bindOne`): its numbers are in the block's response

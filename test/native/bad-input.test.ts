@@ -198,3 +198,46 @@ test('an exception in onResponses is an uncaught exception, not a crash', async 
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /caught from callback\nclosed/);
 });
+
+test("bindOne checks its arguments; the submitOne it returns rejects bad keys and values with TypeError, schedules a good command, and answers with an rc once closed", async (t) => {
+  const { ONE_BLOCK, ONE_KEY_ROOM, KEY_IN_ARGUMENT } = await import('../../src/binding.js');
+  const one = new TestConnection(mc.connectionString);
+  t.is((await one.connect()).rc, 0);
+  const bind = one.conn.bindOne!.bind(one.conn) as (...a: unknown[]) => unknown;
+  t.throws(() => bind(new ArrayBuffer(16), noop), { instanceOf: TypeError }, 'block too small');
+  t.throws(() => bind(new Uint8Array(ONE_BLOCK.bytes), noop), { instanceOf: TypeError }, 'block not an ArrayBuffer');
+  t.throws(() => bind(new ArrayBuffer(ONE_BLOCK.bytes)), { instanceOf: TypeError }, 'no callback');
+  const block = new ArrayBuffer(ONE_BLOCK.bytes);
+  const v = new DataView(block);
+  let answered: ((r: { rc: number; value: string }) => void) | undefined;
+  const submitOne = one.conn.bindOne!(block, (data) => {
+    const n = v.getUint32(ONE_BLOCK.response.dataLength, true);
+    answered?.({ rc: v.getInt32(ONE_BLOCK.response.rc, true), value: data ? Buffer.from(data, 0, n).toString() : '' });
+  });
+  t.is(typeof submitOne, 'function');
+  const command = (op: number, keyLength: number) => {
+    new Uint8Array(block, 0, ONE_BLOCK.key).fill(0);
+    v.setUint32(ONE_BLOCK.seq, 1, true);
+    v.setUint32(ONE_BLOCK.op, op, true);
+    v.setUint32(ONE_BLOCK.keyLength, keyLength, true);
+  };
+  const call = submitOne as (...a: unknown[]) => number;
+  command(NativeOp.Set, KEY_IN_ARGUMENT);
+  t.throws(() => call(42, 'v'), { instanceOf: TypeError }, 'key a number');
+  t.throws(() => call(undefined, 'v'), { instanceOf: TypeError }, 'key left out though the block says it is the argument');
+  t.throws(() => call('k', {}), { instanceOf: TypeError }, 'value an object');
+  command(NativeOp.Set, ONE_KEY_ROOM + 1);
+  t.throws(() => call(undefined, 'v'), { instanceOf: TypeError }, 'key length beyond the block');
+  command(0x7f, KEY_IN_ARGUMENT);
+  t.throws(() => call('k', 'v'), { instanceOf: TypeError }, 'unknown op');
+  command(NativeOp.Set, KEY_IN_ARGUMENT);
+  const stored = new Promise<{ rc: number; value: string }>((r) => (answered = r));
+  t.is(call('bound-one', 'value-1'), 0);
+  t.is((await stored).rc, 0);
+  command(NativeOp.Get, KEY_IN_ARGUMENT);
+  const got = new Promise<{ rc: number; value: string }>((r) => (answered = r));
+  t.is(call(Buffer.from('bound-one'), undefined), 0);
+  t.deepEqual(await got, { rc: 0, value: 'value-1' });
+  await one.close();
+  t.is(call('bound-one', undefined), RC.REQUEST_CANCELED);
+});

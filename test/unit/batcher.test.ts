@@ -145,10 +145,10 @@ test('a single response in the native scratch buffer: a non-final one is copied 
     bindOne: (b: ArrayBuffer, cb: typeof onResponse) => {
       block = b;
       onResponse = cb;
-    },
-    submitOne: () => {
-      submitted.push(new DataView(block!).getUint32(ONE_BLOCK.seq, true));
-      return 0;
+      return () => {
+        submitted.push(new DataView(block!).getUint32(ONE_BLOCK.seq, true));
+        return 0;
+      };
     },
   } as unknown as ConstructorParameters<typeof Batcher>[0];
   const batcher = new Batcher(native);
