@@ -21,7 +21,7 @@ import { NODE_CLIENTS, PROBE, type NodeClient } from './harness/protocol.js';
 import { renderResults, summary, type Row } from './harness/report.js';
 import { ChildRunner, PillowfightRunner, type Runner } from './harness/runner.js';
 import { preload, startEmulatorServer, startMemcachedServer, type Server as RunningServer } from './harness/servers.js';
-import { FULL, QUICK, WORKLOADS, type Server } from './harness/workloads.js';
+import { FULL, QUICK, WORKLOADS, type Server, type Sizes } from './harness/workloads.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -72,17 +72,29 @@ async function probe(server: RunningServer): Promise<Map<string, Record<string, 
 /** A runner that only says why the client has no such workload. */
 function unavailable(client: string, why: string): Runner {
   const never = () => Promise.reject(new Error(why));
-  return { client, start: async () => why, pass: never, finish: never, kill() {} };
+  return { client, start: async () => why, pass: never, warmUp: never, finish: never, kill() {} };
 }
 
-/** One workload on one server: every client in turn, `passes` rounds. */
+/**
+ * A latency workload's pass is cut into this many slices, each a round of its own: a slice of
+ * every Node client runs within a second or so of the others', so that they all meet the same
+ * moments of a shared machine, whose speed drifts by a third from one second to the next.
+ * cbc-pillowfight runs whole passes, once every this many rounds: each pass is a C process
+ * whose start-up is taken off its time, which a short pass would make noisy.
+ */
+const LATENCY_SLICES = 10;
+
+/** One workload on one server: every client in turn, `passes` rounds (sliced, see above). */
 async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[number], pf: Pillowfight | { na: string }, caps: Map<string, Record<string, string>>): Promise<Row[]> {
   const loadAverage = loadavg()[0]!.toFixed(2);
+  const slices = workload.latency ? LATENCY_SLICES : 1;
+  const slice: Sizes = { ...sizes, sequential: Math.max(1, Math.round(sizes.sequential / slices)) };
   const runners: Runner[] = clients.map((c) => {
     if (c === 'cbc-pillowfight') return new PillowfightRunner(pf, workload, sizes);
     const why = caps.get(c)?.[workload.id];
-    return why !== undefined ? unavailable(c, why) : new ChildRunner(c as NodeClient, workload, server.target, sizes);
+    return why !== undefined ? unavailable(c, why) : new ChildRunner(c as NodeClient, workload, server.target, slice);
   });
+  const every = (r: Runner) => (r instanceof PillowfightRunner ? slices : 1);
   const rows = runners.map((r): Row => ({ server: server.target.server, workload, client: r.client, passes: [], loadAverage }));
   try {
     const started_ = await Promise.all(runners.map((r) => r.start().catch((e: Error) => `failed to start: ${e.message.split('\n')[0]}`)));
@@ -90,10 +102,16 @@ async function runWorkload(server: RunningServer, workload: (typeof WORKLOADS)[n
       if (na !== undefined) rows[i]!.na = na;
     });
     const live = runners.map((r, i) => ({ r, row: rows[i]! })).filter((x) => x.row.na === undefined);
-    for (let round = 0; round < passes; round++) {
+    for (const { r, row } of live) {
+      await r.warmUp().catch((error: Error) => {
+        row.na = `failed: ${error.message.split('\n')[0]}`;
+        r.kill();
+      });
+    }
+    for (let round = 0; round < passes * slices; round++) {
       for (let k = 0; k < live.length; k++) {
         const { r, row } = live[(k + round) % live.length]!;
-        if (row.na !== undefined) continue;
+        if (row.na !== undefined || round % every(r) !== 0) continue;
         const cpu0 = server.cpuMs();
         try {
           const p = await r.pass();
@@ -186,7 +204,8 @@ async function main(): Promise<void> {
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(),
     node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`, memoryGb: totalmem() / 2 ** 30,
     loadBefore, loadAfter: load(), passes,
-    sizes: `sequential ${sizes.sequential.toLocaleString('en')} ops per pass, bulk ${sizes.bulk.toLocaleString('en')} docs per pass, durable ${sizes.durable.toLocaleString('en')}, windows of ${sizes.window.toLocaleString('en')}; documents are 150 bytes of JSON`,
+    sizes: `sequential ${sizes.sequential.toLocaleString('en')} ops per pass (run as ${LATENCY_SLICES} rounds of ${Math.round(sizes.sequential / LATENCY_SLICES).toLocaleString('en')}: ` +
+      `the Node clients' p50, p99 and ops/s are medians over ${passes * LATENCY_SLICES} such slices, cbc-pillowfight runs whole passes), bulk ${sizes.bulk.toLocaleString('en')} docs per pass, durable ${sizes.durable.toLocaleString('en')}, windows of ${sizes.window.toLocaleString('en')}; documents are 150 bytes of JSON`,
     notes, views,
   };
   writeFileSync(out, renderResults(info, rows));

@@ -50,9 +50,9 @@ export function summary(row: Row): { opsPerSec: number; p50Us: number; p99Us: nu
   return { opsPerSec: of(row, (p) => p.opsPerSec), p50Us: of(row, (p) => p.p50Us), p99Us: of(row, (p) => p.p99Us) };
 }
 
-function table(rows: Row[], passes: number): string[] {
+function table(rows: Row[]): string[] {
   const out = [
-    `| workload | client | ops/s (median of ${passes}) | × couchbase-rx | p50 µs | p99 µs | client CPU µs/op | server CPU µs/op | peak RSS MB | RSS ÷ couchbase-rx | load avg (1 min) |`,
+    `| workload | client | ops/s (median pass) | × couchbase-rx | p50 µs | p99 µs | client CPU µs/op | server CPU µs/op | peak RSS MB | RSS ÷ couchbase-rx | load avg (1 min) |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
@@ -92,7 +92,8 @@ export function renderResults(info: RunInfo, rows: Row[]): string {
     '',
     `- machine: ${info.cpus}, ${info.memoryGb.toFixed(0)} GB; node ${info.node}`,
     `- load average (1, 5, 15 min): ${info.loadBefore} at the start, ${info.loadAfter} at the end (the machine is shared: wall-clock numbers move with it)`,
-    `- every workload runs every client against the same server, interleaved: each of ${info.passes} rounds runs one pass of each client (order rotated), the median pass is reported`,
+    `- every workload runs every client against the same server, interleaved: each of ${info.passes} rounds runs one pass of each client (order rotated), the median pass is reported;` +
+      ' each Node client\'s process first runs one pass that is not measured, so that every measured pass runs on code the JIT has optimized',
     `- sizes: ${info.sizes}`,
     '- each Node client runs in a process of its own per workload: peak RSS is its `process.resourceUsage().maxRSS`, client CPU its `process.cpuUsage()` during the pass;',
     '  server CPU is memcached\'s utime+stime from /proc (10 ms ticks) or the emulator\'s process (the harness, idle during a pass)',
@@ -103,7 +104,7 @@ export function renderResults(info: RunInfo, rows: Row[]): string {
     const rows_ = rows.filter((r) => r.server === server);
     if (rows_.length === 0) continue;
     lines.push(`## ${server === 'memcached' ? 'memcached (memcached://, Debian memcached)' : 'emulator (3 nodes, 1 replica, in the harness process)'}`, '');
-    lines.push(...table(rows_, info.passes), '', ...reasons(rows_), '');
+    lines.push(...table(rows_), '', ...reasons(rows_), '');
   }
   if (info.views) lines.push('## Views (bench/views.ts, run by the harness)', '', info.views.trim(), '');
   if (info.notes.length) lines.push('## Notes', '', ...info.notes.map((n) => `- ${n}`), '');

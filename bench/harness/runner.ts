@@ -17,6 +17,11 @@ export interface Runner {
   /** Connects; resolves with why the client has no such workload, or undefined when it is ready. */
   start(): Promise<string | undefined>;
   pass(): Promise<PassReport>;
+  /**
+   * One pass whose numbers are dropped, before the measured ones: a Node client's process then
+   * runs every measured pass on code the JIT has already optimized.
+   */
+  warmUp(): Promise<void>;
   /** Ends the client; its peak RSS in MB. */
   finish(): Promise<number>;
   kill(): void;
@@ -96,6 +101,10 @@ export class ChildRunner implements Runner {
     return report;
   }
 
+  async warmUp(): Promise<void> {
+    await this.pass();
+  }
+
   async finish(): Promise<number> {
     this.#proc.send('exit');
     return (await this.#expect('done')).maxRssMb;
@@ -127,6 +136,9 @@ export class PillowfightRunner implements Runner {
     const meanUs = this.workload.latency ? (r.ms * 1000) / ops : undefined;
     return { ops, ms: r.ms, cpuMs: r.cpuMs, p50Us: meanUs, p99Us: undefined };
   }
+
+  /** Nothing to warm: every pass is a new C process. */
+  async warmUp(): Promise<void> {}
 
   async finish(): Promise<number> {
     return this.#maxRssMb;
