@@ -146,6 +146,15 @@ class Gen {
 }
 
 /** A property name for any value (some have no string form). */
+/** An argument as text for the log of a hung call (bigints, symbols and hostile getters included). */
+function describe(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : typeof x === 'symbol' ? String(x) : x)) ?? printable(v);
+  } catch {
+    return printable(v);
+  }
+}
+
 function printable(v: unknown): string {
   try {
     return String(v);
@@ -171,7 +180,7 @@ const EXTRA_NAMES = ['ignoreCas', 'fragment', 'useDevmode', 'syncwait', 'backoff
 const QUERY_NAMES = ['limit', 'skip', 'key', 'keys', 'startkey', 'endkey', 'descending', 'group', 'group_level', 'reduce', 'stale', 'includeDocs', 'pageSize', 'timeout', 'query', 'rowProcessor', 'inclusive_end', 'on_error', 'streaming'];
 
 /** Every public method with the arguments of one random call. */
-function randomCall(g: Gen, rng: Rng): [string, () => unknown] {
+function randomCall(g: Gen, rng: Rng): [string, () => unknown, unknown[]] {
   const method = rng.pick([...Object.keys(KV), ...Object.keys(MULTI), ...DESIGN, 'stats', 'query']);
   const args: unknown[] = [];
   const single = KV[method] ? method : MULTI[method];
@@ -179,14 +188,14 @@ function randomCall(g: Gen, rng: Rng): [string, () => unknown] {
     args.push(g.key());
     if (['set', 'add', 'replace', 'append', 'prepend'].includes(method)) args.push(method === 'append' || method === 'prepend' ? rng.pick(['x', Buffer.from('y'), g.value()]) : g.value());
     if (method === 'unlock') args.push(rng.pick([0n, 1n, -1n, 2n ** 64n, 5, 'cas', undefined]));
-    else args.push(g.options(rng.chance(0.9) ? KV[method]! : EXTRA_NAMES));
+    else args.push(boundWait(g.options(rng.chance(0.9) ? KV[method]! : EXTRA_NAMES), 'timeout'));
   } else if (single) {
     args.push(g.keys());
-    if (method !== 'unlockMulti' && method !== 'observeMulti') args.push(g.options(rng.chance(0.9) ? KV[single]! : EXTRA_NAMES));
+    if (method !== 'unlockMulti' && method !== 'observeMulti') args.push(boundWait(g.options(rng.chance(0.9) ? KV[single]! : EXTRA_NAMES), 'timeout'));
   } else if (DESIGN.includes(method)) {
     args.push(rng.pick(['af', 'dz', '', 'a/b', '_design/x', g.any()]));
     if (method === 'designCreate') args.push(rng.pick([{ views: { v: { map: 'function (doc) { emit(1, 1); }' } } }, '{"views":{}}', '{bad json', { views: g.any() }, g.any()]));
-    args.push(boundSyncwait(g.options(['useDevmode', 'syncwait'])));
+    args.push(boundWait(g.options(['useDevmode', 'syncwait']), 'syncwait'));
   } else if (method === 'stats') {
     args.push(rng.pick(['', 'vbucket', 'nonsense', undefined, g.any()]));
   } else {
@@ -196,23 +205,25 @@ function randomCall(g: Gen, rng: Rng): [string, () => unknown] {
   if (rng.chance(0.05)) args.length = rng.int(args.length + 1);
   if (rng.chance(0.05)) args.push(g.any());
   const f = (cb as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
-  return [method, () => f.apply(cb, args)];
+  return [method, () => f.apply(cb, args), args];
 }
 
 /**
- * A design call with `syncwait` waits that long for its change to be visible, and the workers
- * race on the same design documents, so it may never be: a syncwait above 5 s (the generator
- * makes 30 s, 2^32 s) is made 5 s, or the wait it asks for would count as a hang.
+ * Waits that are asked for, bounded: a design call with `syncwait` waits that long for its change
+ * to be visible, and the workers race on the same design documents, so it may never be; `endure`
+ * with `timeout` polls that long for a key that may never persist (one that does not exist, or
+ * that another worker rewrote). Above 5 s (the generator makes 30 s, 2^32 s, Number.MAX_VALUE)
+ * the option is made 5 s, or the wait it asks for would count as a hang.
  */
-function boundSyncwait(o: unknown): unknown {
+function boundWait(o: unknown, name: 'syncwait' | 'timeout'): unknown {
   if (o === null || typeof o !== 'object') return o;
   let v: unknown;
   try {
-    v = (o as { syncwait?: unknown }).syncwait;
+    v = (o as Record<string, unknown>)[name];
   } catch {
     return o;
   }
-  if (typeof v === 'number' && v > 5) Object.defineProperty(o, 'syncwait', { value: 5, enumerable: true, configurable: true, writable: true });
+  if (typeof v === 'number' && v > 5) Object.defineProperty(o, name, { value: 5, enumerable: true, configurable: true, writable: true });
   return o;
 }
 
@@ -240,7 +251,7 @@ test.serial('every public method with random arguments: typed errors only, every
   const end = performance.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (performance.now() < end) {
-      const [method, call] = randomCall(g, rng);
+      const [method, call, args] = randomCall(g, rng);
       figures.calls++;
       figures.methods.add(method);
       let returned: unknown;
@@ -255,7 +266,10 @@ test.serial('every public method with random arguments: typed errors only, every
       let timer: NodeJS.Timeout | undefined;
       try {
         const r = await Promise.race([settle(returned).then(() => 'ok'), new Promise((res) => { timer = setTimeout(() => res('hung'), DEADLINE_MS); })]);
-        if (r === 'hung') hung.push(method);
+        if (r === 'hung') {
+          hung.push(method);
+          t.log(`hung: ${method}(${args.map(describe).join(', ')})`);
+        }
         else figures.ok++;
       } catch (e) {
         const name = (e as Error)?.constructor?.name ?? typeof e;
