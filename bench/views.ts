@@ -8,14 +8,16 @@
  *   a 1,000,000-row view (1,000 docs emitting 1,000 rows each) consumed by couchbase-rx through
  *   a slow `for await` (a setImmediate every row), RSS sampled; the official SDKs read the same
  *   view as fast as they can (they have no way to slow the stream down), for comparison.
- * Every client runs in a child process of its own (one per client and phase), so its peak RSS
- * (`process.resourceUsage().maxRSS`) is its own; the emulator stays in this process. The phases
+ * Every client runs in a child process of its own (one per client and phase), from a plain-JS
+ * bundle, so its peak RSS (`process.resourceUsage().maxRSS`) is its own; the emulator stays in
+ * this process. The phases
  * are interleaved: every round runs each client once; the median pass is reported.
  * Besides rows/s (wall clock), each pass reports the CPU time the client and the emulator spent
  * per row: on a shared machine the wall clock moves with the load, CPU per row much less.
  * Run: `npx tsx bench/views.ts [--quick]` (5 rounds; quick: 10,000 rows, a 100,000-row stream, 3 rounds).
  * Profile: `VIEWS_BENCH_PROFILE=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import=tsx bench/views.ts`.
  */
+import { buildSync } from 'esbuild';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -171,6 +173,23 @@ async function child(client: Client, phase: Phase, target: Target): Promise<void
 
 // ------------------------------------------------------------------------------- the parent
 
+/**
+ * The clients' processes run plain JavaScript, as an application would ship it (as in
+ * bench/harness/runner.ts): this file bundled once per run, the npm packages left to
+ * node_modules. Under `--import=tsx` every process carried tsx's loader and couchbase-rx its
+ * compile-on-load: 13 MB more RSS after connect than couchbase@3.2.7, in the peaks compared.
+ * The bundle sits in the repository's .tmp/ so that the addon's `../build/Release` resolves.
+ */
+let childScript: string | undefined;
+function bundledChild(): string {
+  if (childScript === undefined) {
+    const outfile = fileURLToPath(new URL('../.tmp/views-child.mjs', import.meta.url));
+    buildSync({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    childScript = outfile;
+  }
+  return childScript;
+}
+
 class Worker {
   readonly #proc: ChildProcess;
   readonly #replies: Report[] = [];
@@ -180,8 +199,8 @@ class Worker {
   maxRssMb = NaN;
 
   constructor(readonly client: Client, readonly phase: Phase, readonly expected: number, target: Target) {
-    this.#proc = fork(fileURLToPath(import.meta.url), ['--child', client, phase, JSON.stringify(target)], {
-      execArgv: ['--import=tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    this.#proc = fork(bundledChild(), ['--child', client, phase, JSON.stringify(target)], {
+      execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#proc.on('message', (r: Report) => {
