@@ -17,12 +17,12 @@
  * Run: `npx tsx bench/views.ts [--quick]` (5 rounds; quick: 10,000 rows, a 100,000-row stream, 3 rounds).
  * Profile: `VIEWS_BENCH_PROFILE=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import=tsx bench/views.ts`.
  */
-import { buildSync } from 'esbuild';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { bundled } from './harness/bundle.js';
 
 const quick = process.argv.includes('--quick');
 const smallDocs = quick ? 10_000 : 100_000;
@@ -173,23 +173,6 @@ async function child(client: Client, phase: Phase, target: Target): Promise<void
 
 // ------------------------------------------------------------------------------- the parent
 
-/**
- * The clients' processes run plain JavaScript, as an application would ship it (as in
- * bench/harness/runner.ts): this file bundled once per run, the npm packages left to
- * node_modules. Under `--import=tsx` every process carried tsx's loader and couchbase-rx its
- * compile-on-load: 13 MB more RSS after connect than couchbase@3.2.7, in the peaks compared.
- * The bundle sits in the repository's .tmp/ so that the addon's `../build/Release` resolves.
- */
-let childScript: string | undefined;
-function bundledChild(): string {
-  if (childScript === undefined) {
-    const outfile = fileURLToPath(new URL('../.tmp/views-child.mjs', import.meta.url));
-    buildSync({ entryPoints: [fileURLToPath(import.meta.url)], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
-    childScript = outfile;
-  }
-  return childScript;
-}
-
 class Worker {
   readonly #proc: ChildProcess;
   readonly #replies: Report[] = [];
@@ -199,7 +182,7 @@ class Worker {
   maxRssMb = NaN;
 
   constructor(readonly client: Client, readonly phase: Phase, readonly expected: number, target: Target) {
-    this.#proc = fork(bundledChild(), ['--child', client, phase, JSON.stringify(target)], {
+    this.#proc = fork(bundled(fileURLToPath(import.meta.url), 'views-child.mjs'), ['--child', client, phase, JSON.stringify(target)], {
       execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -5,9 +5,9 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import type { Target } from '../clients/client.js';
+import { bundled } from './bundle.js';
 import type { Pillowfight } from './pillowfight.js';
 import { PROBE, type ChildMessage, type NodeClient, type PassReport } from './protocol.js';
 import type { Sizes, Workload } from './workloads.js';
@@ -27,33 +27,13 @@ export interface Runner {
   kill(): void;
 }
 
-/**
- * The client processes run plain JavaScript, as an application would ship it: child.ts and the
- * clients (couchbase-rx's TypeScript included) bundled once per harness run, the npm packages
- * left to node_modules. Under `--import=tsx` every process carried tsx's loader thread (about
- * 30 MB of RSS), and couchbase-rx its compile-on-load, in the peak RSS being compared.
- * The bundle sits in the repository's .tmp/ so that the addon's `../build/Release` resolves.
- */
-let childScript: string | undefined;
-function bundledChild(): string {
-  if (childScript === undefined) {
-    const outfile = fileURLToPath(new URL('../../.tmp/bench-child.mjs', import.meta.url));
-    buildSync({
-      entryPoints: [fileURLToPath(new URL('./child.ts', import.meta.url))],
-      outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning',
-    });
-    childScript = outfile;
-  }
-  return childScript;
-}
-
 export class ChildRunner implements Runner {
   readonly #proc: ChildProcess;
   readonly #inbox: ChildMessage[] = [];
   #waiting: ((m: ChildMessage) => void) | undefined;
 
   constructor(readonly client: NodeClient, workload: Workload | typeof PROBE, target: Target, sizes: Sizes, execArgv: string[] = []) {
-    this.#proc = fork(bundledChild(), [JSON.stringify({ client, workload: workload === PROBE ? PROBE : workload.id, target, sizes })], {
+    this.#proc = fork(bundled(fileURLToPath(new URL('./child.ts', import.meta.url)), 'bench-child.mjs'), [JSON.stringify({ client, workload: workload === PROBE ? PROBE : workload.id, target, sizes })], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -20,7 +20,7 @@ import { CallSite, Op, failedOp, type Sink } from '../op.js';
 import { readSeconds } from '../options.js';
 import { MultiResult, ValueResult, type ObserveResult, type Result } from '../results.js';
 import { durabilityPhase } from './durability-phase.js';
-import { checkMemcachedSupport } from './memcached.js';
+import { checkMemcachedOp, checkMemcachedSupport } from './memcached.js';
 
 /** What bootstrap hands the core. */
 export interface CoreInit {
@@ -120,7 +120,7 @@ export class ConnectionCore implements KvContext {
     let op: KeyOp<R>;
     try {
       op = build();
-      if (this.memcached) checkMemcachedSupport(where, op);
+      if (this.memcached) checkMemcachedOp(where, op);
     } catch (error) {
       return failedOp(asCouchbaseError(where, error), site);
     }

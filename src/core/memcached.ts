@@ -20,15 +20,15 @@ function unsupported(op: KeyOp<Result>): string | undefined {
   return undefined;
 }
 
-/** Throws NotSupportedError for the first op (of one or many) memcached cannot run. */
-export function checkMemcachedSupport(where: string, ops: KeyOp<Result> | readonly KeyOp<Result>[]): void {
-  if (!Array.isArray(ops)) return checkOne(where, ops as KeyOp<Result>);
-  for (const op of ops) checkOne(where, op);
-}
-
-function checkOne(where: string, op: KeyOp<Result>): void {
+/** Throws NotSupportedError when memcached cannot run `op`. */
+export function checkMemcachedOp(where: string, op: KeyOp<Result>): void {
   const what = unsupported(op);
   if (what) throw new NotSupportedError(`${where}: ${what} are not supported on a memcached:// connection`, { key: op.key });
+}
+
+/** Throws NotSupportedError for the first op memcached cannot run. */
+export function checkMemcachedSupport(where: string, ops: readonly KeyOp<Result>[]): void {
+  for (const op of ops) checkMemcachedOp(where, op);
 }
 
 /** Throws NotSupportedError for a capability memcached lacks as a whole (durability, views). */

@@ -7,6 +7,7 @@
 import test from 'ava';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { encodeResponse } from '../../emulator/kv/packet.js';
 import { AuthError, connect } from '../../src/index.js';
 
 const HELLO = 0x1f;
@@ -16,16 +17,7 @@ const AUTH_ERROR = 0x20;
 const UNKNOWN_COMMAND = 0x81;
 
 /** A reply to `request` (same opcode and opaque) with this status and body. */
-function reply(request: Buffer, status: number, body: string): Buffer {
-  const value = Buffer.from(body);
-  const header = Buffer.alloc(24);
-  header[0] = 0x81;
-  header[1] = request[1]!;
-  header.writeUInt16BE(status, 6);
-  header.writeUInt32BE(value.length, 8);
-  request.copy(header, 12, 12, 16);
-  return Buffer.concat([header, value]);
-}
+const reply = (request: Buffer, status: number, body: string) => encodeResponse(request[1]!, status, request.readUInt32BE(12), 0n, undefined, Buffer.from(body));
 
 /** A server that only handshakes: HELLO with no features, SCRAM-SHA1 offered, authentication refused with `body`. */
 async function refusing(body: string): Promise<{ port: number; close: () => Promise<void> }> {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Cancellable, Response } from '../../batcher.js';
-import { checkMemcachedSupport } from '../../core/memcached.js';
+import { checkMemcachedOp } from '../../core/memcached.js';
 import type { CouchbaseError } from '../../errors/index.js';
 import type { KeyOp } from '../../kv/context.js';
 import type { Result } from '../../results.js';
@@ -21,7 +21,7 @@ export type KeyDone<R> = (result: R, error: CouchbaseError | undefined) => void;
  * (this tick) or the interest in its reply (later).
  */
 export function runKeyOp<R extends Result>(core: OperatorCore, where: string, op: KeyOp<R>, done: KeyDone<R>): Cancellable {
-  if (core.memcached) checkMemcachedSupport(where, [op]);
+  if (core.memcached) checkMemcachedOp(where, op);
   let responses: Response[] | undefined;
   return core.batcher.enqueue(op.cmd, (resp) => {
     if (!resp.final) {
