@@ -5,14 +5,15 @@
  * nothing repeats or drops where many rows share a key. The user's `skip` applies to the first
  * page only and the user's `limit` counts across pages; `stale=false` goes on the first page
  * only (later pages read the index as it is); a `keys` query pages by slices of the key list.
- * A raw query string is sent as given, in one request.
+ * A raw query string is sent as given, in one request. A page's rows are passed on batch by batch
+ * as they arrive; what the page means for the next one is settled when it ends.
  * @internal
  * @module
  */
-import { Observable, map } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { ConnectionCore } from '../core/core.js';
 import { encodeParams, keyJson, type ParsedQuery } from './query.js';
-import { viewRequest, type RawRow, type ViewMeta } from './transport.js';
+import { viewRequest, type RawRow, type ViewChunk, type ViewMeta } from './transport.js';
 
 /** What to page over. */
 export interface PagerSpec {
@@ -45,41 +46,40 @@ export class ViewPager {
     if (typeof spec.query !== 'string') this.#skipLeft = spec.query.keys ? spec.query.skip : 0;
   }
 
-  /** True once every page has been handed out. */
+  /** True once every page has been handed out: there is no next page. */
   get done(): boolean {
     return this.#done;
   }
 
-  /** The next page's rows (possibly empty), or null when there are no more. */
-  nextPage(): Observable<RawRow[] | null> {
-    return new Observable<RawRow[] | null>((subscriber) => {
-      if (this.#done) {
-        subscriber.next(null);
-        return subscriber.complete();
-      }
+  /** The next page's rows, in non-empty batches as they arrive; completes when the page ends. */
+  nextPage(): Observable<RawRow[]> {
+    return new Observable<RawRow[]>((subscriber) => {
       const q = this.#spec.query;
-      if (typeof q === 'string') return this.#send(q, undefined).pipe(map((rows) => this.#last(rows))).subscribe(subscriber);
-      if (q.keys) return this.#keysPage(q).subscribe(subscriber);
-      return this.#rangePage(q).subscribe(subscriber);
+      const page = typeof q === 'string' ? this.#rawPage(q) : q.keys ? this.#keysPage(q) : this.#rangePage(q);
+      return this.#send(page.query, page.body).subscribe({
+        next: (chunk) => {
+          if (chunk.meta) this.#record(chunk.meta);
+          const rows = chunk.rows.length > 0 ? page.take(chunk.rows) : chunk.rows;
+          if (rows.length > 0) subscriber.next(rows);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          page.end();
+          subscriber.complete();
+        },
+      });
     });
   }
 
-  #send(query: string, body: string | undefined): Observable<RawRow[]> {
+  #send(query: string, body: string | undefined): Observable<ViewChunk> {
     const s = this.#spec;
-    return viewRequest(this.#core, s.where, { design: s.design, view: s.view, options: query, body, timeoutUs: s.timeoutUs }).pipe(
-      map(({ rows, meta }) => {
-        this.meta.totalRows ??= meta.totalRows;
-        this.meta.errors.push(...meta.errors);
-        if (meta.debugInfo !== undefined) this.meta.debugInfo = meta.debugInfo;
-        return rows;
-      }),
-    );
+    return viewRequest(this.#core, s.where, { design: s.design, view: s.view, options: query, body, timeoutUs: s.timeoutUs });
   }
 
-  #last(rows: RawRow[]): RawRow[] {
-    this.#done = true;
-    this.#delivered += rows.length;
-    return rows;
+  #record(meta: ViewMeta): void {
+    this.meta.totalRows ??= meta.totalRows;
+    this.meta.errors.push(...meta.errors);
+    if (meta.debugInfo !== undefined) this.meta.debugInfo = meta.debugInfo;
   }
 
   /** Rows still allowed by the user's limit. */
@@ -87,7 +87,20 @@ export class ViewPager {
     return q.limit === undefined ? Infinity : q.limit - this.#delivered;
   }
 
-  #rangePage(q: ParsedQuery): Observable<RawRow[]> {
+  #rawPage(query: string): Page {
+    return {
+      query,
+      take: (rows) => {
+        this.#delivered += rows.length;
+        return rows;
+      },
+      end: () => {
+        this.#done = true;
+      },
+    };
+  }
+
+  #rangePage(q: ParsedQuery): Page {
     const remaining = this.#remaining(q);
     const want = Math.min(this.#spec.pageSize, remaining);
     const page: ParsedQuery = { ...q, limit: want < remaining ? want + 1 : want };
@@ -99,18 +112,25 @@ export class ViewPager {
       page.startkeyDocid = r.id;
     }
     this.#first = false;
-    const { query } = encodeParams(page);
-    return this.#send(query, undefined).pipe(map((rows) => {
-      if (rows.length > want) {
-        this.#resume = rows[want];
-        rows.length = want;
-      } else {
-        this.#done = true;
-      }
-      this.#delivered += rows.length;
-      if (this.#remaining(q) <= 0) this.#done = true;
-      return rows;
-    }));
+    this.#resume = undefined;
+    let seen = 0;
+    return {
+      query: encodeParams(page).query,
+      take: (rows) => {
+        const room = want - seen;
+        seen += rows.length;
+        if (rows.length > room) {
+          // The row past the page is where the next page starts; a server sending more is ignored.
+          this.#resume ??= rows[room];
+          rows = room > 0 ? rows.slice(0, room) : [];
+        }
+        this.#delivered += rows.length;
+        return rows;
+      },
+      end: () => {
+        if (this.#resume === undefined || this.#remaining(q) <= 0) this.#done = true;
+      },
+    };
   }
 
   /**
@@ -125,7 +145,7 @@ export class ViewPager {
     return keyJson(this.#spec.where, 'startkey', r.key);
   }
 
-  #keysPage(q: ParsedQuery): Observable<RawRow[]> {
+  #keysPage(q: ParsedQuery): Page {
     const keys = q.keys!;
     const slice = keys.slice(this.#keyOffset, this.#keyOffset + this.#spec.pageSize);
     this.#keyOffset += slice.length;
@@ -133,21 +153,37 @@ export class ViewPager {
     if (!this.#first) page.stale = 'ok';
     this.#first = false;
     const { query, body } = encodeParams(page);
-    return this.#send(query, body).pipe(map((rows) => {
-      let out = rows;
-      if (this.#skipLeft > 0) {
-        const n = Math.min(this.#skipLeft, out.length);
-        this.#skipLeft -= n;
-        out = out.slice(n);
-      }
-      const remaining = this.#remaining(q);
-      if (out.length >= remaining) {
-        out = out.slice(0, remaining);
-        this.#done = true;
-      }
-      if (this.#keyOffset >= keys.length) this.#done = true;
-      this.#delivered += out.length;
-      return out;
-    }));
+    return {
+      query,
+      body,
+      take: (rows) => {
+        let out = rows;
+        if (this.#skipLeft > 0) {
+          const n = Math.min(this.#skipLeft, out.length);
+          this.#skipLeft -= n;
+          out = out.slice(n);
+        }
+        const remaining = this.#remaining(q);
+        if (out.length >= remaining) {
+          out = out.slice(0, remaining);
+          this.#done = true;
+        }
+        this.#delivered += out.length;
+        return out;
+      },
+      end: () => {
+        if (this.#keyOffset >= keys.length) this.#done = true;
+      },
+    };
   }
+}
+
+/** One page's request, and how its rows count toward the next. */
+interface Page {
+  query: string;
+  body?: string;
+  /** The rows of this batch to hand out. */
+  take(rows: RawRow[]): RawRow[];
+  /** Settles, when the page's answer has ended, whether another page follows. */
+  end(): void;
 }

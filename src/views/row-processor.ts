@@ -1,6 +1,6 @@
 /**
  * Row processors (the seed's `RowProcessor`): a page of raw rows in, the objects the view yields
- * out. The default makes ViewRows and, with `includeDocs`, fetches the page's documents in one
+ * out. The default makes ViewRows and, with `includeDocs`, fetches the rows' documents in one
  * batched multi-get through the connection core (its transcoder, in-flight bound and errors).
  * @module
  */
@@ -51,10 +51,19 @@ export async function fetchDocs(core: ConnectionCore, ids: Iterable<string>): Pr
   }
 }
 
-/** The default processor: ViewRows, with their documents when asked. */
-export async function defaultRows(core: ConnectionCore, rows: RawRow[], includeDocs: boolean): Promise<ViewRow[]> {
-  const out = rows.map((r) => new ViewRow(r.key, r.value, r.id));
-  if (!includeDocs || out.length === 0) return out;
+/** The default processor without documents: a ViewRow per raw row. */
+export function viewRows(rows: RawRow[]): ViewRow[] {
+  const out = new Array<ViewRow>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out[i] = new ViewRow(r.key, r.value, r.id);
+  }
+  return out;
+}
+
+/** The default processor with `includeDocs`: ViewRows with their documents, fetched in one multi-get. */
+export async function withDocs(core: ConnectionCore, rows: RawRow[]): Promise<ViewRow[]> {
+  const out = viewRows(rows);
   const docs = await fetchDocs(core, rows.flatMap((r) => (r.id === undefined ? [] : [r.id])));
   for (const row of out) if (row.docid !== undefined) row.doc = docs.get(row.docid);
   return out;

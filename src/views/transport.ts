@@ -1,7 +1,8 @@
 /**
  * One view request or HTTP request through libcouchbase, as a cold Observable: subscribing
  * sends it, unsubscribing cancels it in flight. Rows arrive in batches (one delivery per loop
- * iteration, each the JSON text of an array of the server's rows), parsed once here.
+ * iteration, each the JSON text of an array of the server's rows), parsed once here and passed on
+ * as they come, so that no page of rows waits whole in memory.
  * @internal
  * @module
  */
@@ -28,10 +29,10 @@ export interface ViewMeta {
   debugInfo?: unknown;
 }
 
-/** One view request's whole answer. */
-export interface ViewAnswer {
+/** Part of one view request's answer: the rows of one delivery; the last part carries the meta. */
+export interface ViewChunk {
   rows: RawRow[];
-  meta: ViewMeta;
+  meta?: ViewMeta;
 }
 
 /** An HTTP answer: rc 0 and a status, and the body text. */
@@ -104,18 +105,21 @@ function parseRows(where: string, rowsJson: string): RawRow[] | CouchbaseError {
   return rows as RawRow[];
 }
 
-/** Runs one view request; emits its rows and meta once, then completes. */
-export function viewRequest(core: ConnectionCore, where: string, spec: NativeViewSpec): Observable<ViewAnswer> {
-  return new Observable<ViewAnswer>((subscriber) => {
+/** Runs one view request; emits its rows batch by batch as they arrive, the last chunk with the meta, then completes. */
+export function viewRequest(core: ConnectionCore, where: string, spec: NativeViewSpec): Observable<ViewChunk> {
+  return new Observable<ViewChunk>((subscriber) => {
     if (core.closed) return subscriber.error(core.closedError(where));
-    const rows: RawRow[] = [];
     const handle = core.native.viewQuery(spec, (rowsJson: string, end?: NativeViewEnd) => {
+      let rows: RawRow[] = [];
       if (rowsJson.length > 2) {
         const batch = parseRows(where, rowsJson);
         if (batch instanceof CouchbaseError) return subscriber.error(batch);
-        for (let i = 0; i < batch.length; i++) rows.push(batch[i]!);
+        rows = batch;
       }
-      if (!end) return;
+      if (!end) {
+        if (rows.length > 0) subscriber.next({ rows });
+        return;
+      }
       if (end.rc !== 0) return subscriber.error(requestError(where, end.rc, end.httpStatus, end.meta, end.errorCode, end.errorMessage));
       subscriber.next({ rows, meta: readMeta(end.meta) });
       subscriber.complete();

@@ -1,20 +1,22 @@
 /**
  * View<T>: the rows of a view query, both an RxJS Observable (push) and an AsyncIterable (pull),
  * cold: each subscription or iteration runs the query. Rows are fetched a page at a time
- * (src/views/pager.ts); an iterator fetches the next page only when its buffer runs low, so a
- * slow `for await` slows the reading; unsubscribing or leaving the loop cancels the request in
- * flight. After a run completes, `totalRows`, `debugInfo` and `errors` describe it.
+ * (src/views/pager.ts) and handed on as they arrive (src/views/view-run.ts); an iterator fetches
+ * the next page only when its buffer runs low, so a slow `for await` slows the reading;
+ * unsubscribing or leaving the loop cancels the request in flight. After a run completes, `totalRows`, `debugInfo` and `errors` describe it.
  * @module
  */
-import { Observable, concatMap, from, of, type Subscription } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { Couchbase } from '../connection.js';
 import type { ConnectionCore } from '../core/core.js';
 import { CouchbaseError, HttpError, LcbStatus } from '../errors/index.js';
 import type { CallSite } from '../op.js';
 import { ViewPager, type PagerSpec } from './pager.js';
-import { collectRows, defaultRows, type RowProcessor } from './row-processor.js';
+import type { RowProcessor } from './row-processor.js';
 import type { ViewRow } from './rows.js';
 import type { ViewMeta } from './transport.js';
+import { RowIterator } from './row-iterator.js';
+import { ViewRun } from './view-run.js';
 
 /** How a View runs: what to page over and what to make of each page. */
 export interface ViewPlan<T> {
@@ -47,16 +49,7 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
 
   /** @internal */
   constructor(core: ConnectionCore, connection: Couchbase, site: CallSite, plan: ViewPlan<T> | CouchbaseError) {
-    super((subscriber) => {
-      const pages = this.#pages();
-      return pages.subscribe({
-        next: (items) => {
-          for (let i = 0; i < items.length && !subscriber.closed; i++) subscriber.next(items[i]!);
-        },
-        error: (e) => subscriber.error(this.#located(e)),
-        complete: () => subscriber.complete(),
-      });
-    });
+    super((subscriber) => this.#subscribeRows(subscriber));
     this.#core = core;
     this.#connection = connection;
     this.#site = site;
@@ -88,42 +81,30 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
     return this.#meta?.errors ?? [];
   }
 
-  /** Turns one page of raw rows into what the view yields. */
-  #process(plan: ViewPlan<T>, rows: Parameters<typeof defaultRows>[1]): Promise<T[]> {
-    if (plan.rowProcessor) return collectRows(plan.rowProcessor.handleRows(rows, this.#connection, plan.includeDocs));
-    return defaultRows(this.#core, rows, plan.includeDocs) as Promise<unknown[]> as Promise<T[]>;
+  /** Records a completed run's meta; the run's error when the server reported failures and the plan says stop. */
+  #finish(plan: ViewPlan<T>, meta: ViewMeta): CouchbaseError | undefined {
+    this.#meta = meta;
+    return plan.stopOnErrors && meta.errors.length > 0 ? viewErrors(plan.pager.where, meta) : undefined;
   }
 
-  /** The next processed page of `pager`, or null at the end (which records the run's meta). */
-  #nextPage(plan: ViewPlan<T>, pager: ViewPager): Observable<T[] | null> {
-    return pager.nextPage().pipe(concatMap((rows) => {
-      if (rows !== null) return from(this.#process(plan, rows));
-      this.#meta = pager.meta;
-      if (plan.stopOnErrors && pager.meta.errors.length > 0) throw viewErrors(plan.pager.where, pager.meta);
-      return of(null);
-    }));
-  }
-
-  /** Every processed page in turn, the next fetched once the previous one was emitted. */
-  #pages(): Observable<T[]> {
-    return new Observable<T[]>((subscriber) => {
-      const plan = this.#plan;
-      if (!('pager' in plan)) return subscriber.error(plan);
-      const pager = new ViewPager(this.#core, plan.pager);
-      let current: Subscription | undefined;
-      const step = (): void => {
-        current = this.#nextPage(plan, pager).subscribe({
-          next: (items) => {
-            if (items === null) return subscriber.complete();
-            subscriber.next(items);
-            if (!subscriber.closed) step();
-          },
-          error: (e) => subscriber.error(e),
-        });
-      };
-      step();
-      return () => current?.unsubscribe();
+  /** Pushes rows as they are processed; the next page is fetched once the last one is handed out. */
+  #subscribeRows(subscriber: Subscriber<T>): TeardownLogic {
+    const plan = this.#plan;
+    if (!('pager' in plan)) return subscriber.error(this.#located(plan));
+    const run = new ViewRun(this.#core, this.#connection, plan, new ViewPager(this.#core, plan.pager), {
+      rows: (items) => {
+        for (let i = 0; i < items.length && !subscriber.closed; i++) subscriber.next(items[i]!);
+      },
+      end: (meta) => {
+        const failure = this.#finish(plan, meta);
+        if (failure) subscriber.error(this.#located(failure));
+        else subscriber.complete();
+      },
+      error: (e) => subscriber.error(this.#located(e)),
+      wantsMore: () => true,
     });
+    run.pump();
+    return () => run.stop();
   }
 
   /** Pulls rows: the next page is requested when fewer than a quarter of a page is left. */
@@ -139,58 +120,11 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
         },
       };
     }
-    const pager = new ViewPager(this.#core, plan.pager);
     const lowWater = Math.max(1, Math.floor(plan.pager.pageSize / 4));
-    let buffer: T[] = [];
-    let pos = 0;
-    let finished = false;
-    let pending: { promise: Promise<T[] | null>; subscription: Subscription } | undefined;
-    const fetch = (): void => {
-      let subscription: Subscription | undefined;
-      const promise = new Promise<T[] | null>((resolve, reject) => {
-        subscription = this.#nextPage(plan, pager).subscribe({ next: resolve, error: reject });
-      });
-      // Awaited by next(); a prefetch abandoned by return() must not report an unhandled rejection.
-      promise.catch(() => {});
-      pending = { promise, subscription: subscription! };
-    };
-    const stop = (): void => {
-      finished = true;
-      pending?.subscription.unsubscribe();
-      pending = undefined;
-      buffer = [];
-      pos = 0;
-    };
-    return {
-      next: async (): Promise<IteratorResult<T>> => {
-        while (pos >= buffer.length) {
-          if (finished) return { done: true, value: undefined };
-          if (!pending) fetch();
-          let items: T[] | null;
-          try {
-            items = await pending!.promise;
-          } catch (error) {
-            stop();
-            throw this.#located(error);
-          }
-          pending = undefined;
-          if (finished) return { done: true, value: undefined };
-          if (items === null) {
-            stop();
-            return { done: true, value: undefined };
-          }
-          buffer = items;
-          pos = 0;
-        }
-        const value = buffer[pos++]!;
-        if (!pending && !pager.done && buffer.length - pos <= lowWater) fetch();
-        return { done: false, value };
-      },
-      return: async (): Promise<IteratorResult<T>> => {
-        stop();
-        return { done: true, value: undefined };
-      },
-    };
+    return new RowIterator<T>((sink) => new ViewRun(this.#core, this.#connection, plan, new ViewPager(this.#core, plan.pager), sink), lowWater, {
+      finish: (meta) => this.#finish(plan, meta),
+      located: (e) => this.#located(e),
+    });
   }
 }
 

@@ -25,8 +25,11 @@ test.after.always(async () => {
   await emu?.stop();
 });
 
-/** Counts the native view requests of `cb` (and their cancels) until restored. */
-function spyViews() {
+/**
+ * Counts the native view requests of `cb` (and their cancels) until restored. With `holdEnd`,
+ * each answer's end is handed on that many ms after its rows, `beforeEnd` called just before.
+ */
+function spyViews(hold?: { holdEnd: number; beforeEnd: () => void }) {
   const native = coreOf(cb).native;
   const original = native.viewQuery;
   const spy = { started: 0, cancelled: 0, restore: () => { delete (native as { viewQuery?: unknown }).viewQuery; } };
@@ -37,7 +40,12 @@ function spyViews() {
       let ended = false;
       const h = original.call(native, spec, (json, end) => {
         ended ||= end !== undefined;
-        onRows(json, end);
+        if (!hold || end === undefined) return onRows(json, end);
+        onRows(json, undefined);
+        setTimeout(() => {
+          hold.beforeEnd();
+          onRows('[]', end);
+        }, hold.holdEnd);
       });
       // Only a cancel that stops a request still in flight counts.
       return { cancel: () => { if (!ended) spy.cancelled++; h.cancel(); } };
@@ -201,6 +209,38 @@ test.serial('cancellation: take() and break stop the paging; unsubscribing cance
     sub.unsubscribe();
     t.is(spy.started, 2);
     t.is(spy.cancelled, 1, 'the request in flight was cancelled');
+  } finally {
+    spy.restore();
+  }
+});
+
+test.serial('rows reach the consumer as they arrive, before their answer has ended: pulled, pushed, with documents', async (t) => {
+  const expected = breweryBeers(docs).slice(0, 100);
+  let received = 0;
+  let atEnd: number[] = [];
+  const spy = spyViews({ holdEnd: 100, beforeEnd: () => atEnd.push(received) });
+  try {
+    const opts = { limit: 100, pageSize: 1000 };
+    const pulled: Row[] = [];
+    for await (const r of cb.query('beer', 'brewery_beers', opts)) received = pulled.push(plain(r));
+    t.deepEqual(pulled, expected);
+    t.deepEqual(atEnd, [100], 'every row was handed out while the answer was still open');
+    received = 0;
+    atEnd = [];
+    const pushed = await new Promise<Row[]>((resolve, reject) => {
+      const out: Row[] = [];
+      cb.query('beer', 'brewery_beers', opts).subscribe({ next: (r) => { received = out.push(plain(r)); }, error: reject, complete: () => resolve(out) });
+    });
+    t.deepEqual(pushed, expected);
+    t.deepEqual(atEnd, [100]);
+    received = 0;
+    atEnd = [];
+    for await (const r of cb.query('beer', 'brewery_beers', { ...opts, includeDocs: true })) {
+      t.deepEqual(r.doc!.value, docs.get(r.docid!));
+      received++;
+    }
+    t.is(received, 100);
+    t.deepEqual(atEnd, [100], 'their documents too');
   } finally {
     spy.restore();
   }

@@ -1,0 +1,129 @@
+/**
+ * One run of a view query: pages fetched one at a time, each page's rows processed as they arrive
+ * and handed to a sink in order. Rows are not held back until their page is complete: a consumer
+ * that keeps up holds only the latest batch, so the garbage of a long view dies young (a whole
+ * page waiting in memory outlived V8's scavenges and grew its young generation to the maximum).
+ * While a batch is being processed (documents fetched for `includeDocs`), the batches that arrive
+ * meanwhile are processed together next. A row processor is given whole pages, as documented.
+ * @internal
+ * @module
+ */
+import type { Subscription } from 'rxjs';
+import type { Couchbase } from '../connection.js';
+import type { ConnectionCore } from '../core/core.js';
+import type { ViewPager } from './pager.js';
+import { collectRows, viewRows, withDocs, type RowProcessor } from './row-processor.js';
+import type { RawRow, ViewMeta } from './transport.js';
+
+/** Where a run's rows go. */
+export interface RowSink<T> {
+  rows(items: T[]): void;
+  /** Every page was handed out; `meta` describes the run. */
+  end(meta: ViewMeta): void;
+  error(e: unknown): void;
+  /** Whether the next page may be fetched now (a pull consumer says no while its buffer is full). */
+  wantsMore(): boolean;
+}
+
+/** What a run makes of its rows. */
+export interface RunPlan<T> {
+  includeDocs: boolean;
+  rowProcessor?: RowProcessor<T>;
+}
+
+export class ViewRun<T> {
+  readonly #core: ConnectionCore;
+  readonly #connection: Couchbase;
+  readonly #plan: RunPlan<T>;
+  readonly #pager: ViewPager;
+  readonly #sink: RowSink<T>;
+  /** Raw batches waiting to be processed, in order. */
+  #waiting: RawRow[][] = [];
+  #page: Subscription | undefined;
+  #pageOpen = false;
+  #processing = false;
+  #stopped = false;
+
+  constructor(core: ConnectionCore, connection: Couchbase, plan: RunPlan<T>, pager: ViewPager, sink: RowSink<T>) {
+    this.#core = core;
+    this.#connection = connection;
+    this.#plan = plan;
+    this.#pager = pager;
+    this.#sink = sink;
+  }
+
+  /** Moves the run on: processes what waits, fetches the next page when the sink wants it, or ends. */
+  pump(): void {
+    if (this.#stopped || this.#processing) return;
+    if (this.#waiting.length > 0) {
+      if (!this.#pageOpen || !this.#plan.rowProcessor) this.#process();
+      return;
+    }
+    if (this.#pageOpen) return;
+    if (this.#pager.done) return this.#end();
+    if (this.#sink.wantsMore()) this.#fetch();
+  }
+
+  /** Stops the run: the request in flight is cancelled and nothing more reaches the sink. */
+  stop(): void {
+    this.#stopped = true;
+    this.#waiting = [];
+    this.#page?.unsubscribe();
+    this.#page = undefined;
+  }
+
+  /** True while a page's request is in flight. */
+  get fetching(): boolean {
+    return this.#pageOpen;
+  }
+
+  #fetch(): void {
+    this.#pageOpen = true;
+    let ended = false;
+    const page = this.#pager.nextPage().subscribe({
+      next: (rows) => {
+        this.#waiting.push(rows);
+        this.pump();
+      },
+      error: (e) => this.#fail(e),
+      complete: () => {
+        ended = true;
+        this.#pageOpen = false;
+        this.#page = undefined;
+        this.pump();
+      },
+    });
+    if (!ended && !this.#stopped) this.#page = page;
+  }
+
+  #process(): void {
+    const rows = this.#waiting.length === 1 ? this.#waiting[0]! : this.#waiting.flat();
+    this.#waiting = [];
+    const { includeDocs, rowProcessor } = this.#plan;
+    if (!rowProcessor && !includeDocs) {
+      this.#sink.rows(viewRows(rows) as T[]);
+      return this.pump();
+    }
+    this.#processing = true;
+    const done = rowProcessor
+      ? collectRows(rowProcessor.handleRows(rows, this.#connection, includeDocs))
+      : withDocs(this.#core, rows) as Promise<unknown[]> as Promise<T[]>;
+    done.then((items) => {
+      this.#processing = false;
+      if (this.#stopped) return;
+      this.#sink.rows(items);
+      this.pump();
+    }, (e: unknown) => this.#fail(e));
+  }
+
+  #end(): void {
+    this.#stopped = true;
+    this.#sink.end(this.#pager.meta);
+  }
+
+  #fail(e: unknown): void {
+    if (this.#stopped) return;
+    this.stop();
+    this.#sink.error(e);
+  }
+}
