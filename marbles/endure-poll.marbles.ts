@@ -100,6 +100,30 @@ test('a requirement the vBucket cannot meet fails at once; the others go on', (t
   });
 });
 
+test('a node that refuses the key as not its own decides nothing: the next round, on the refreshed map, does', (t) => {
+  const ts = marbleScheduler(t);
+  ts.run(({ cold, expectObservable }) => {
+    // Round 0 on a stale map: the replica refuses. Round 1: a rebalance moved the copy (durable);
+    // for the other key a failover left the master alone (impossible).
+    const moved: NodeState[][] = [[{ state: 'persisted' }, { state: 'refused' }], durable];
+    const failedOver: NodeState[][] = [[{ state: 'persisted' }, { state: 'refused' }], [{ state: 'persisted' }]];
+    const { observe, rounds } = fakeObserve(cold, () => ts.now(), {}, (k, round) => (k === 'moved' ? moved : failedOver)[Math.min(round, 1)]!);
+    const error = new DurabilityError("durability impossible: persistTo=1, replicateTo=1 but the key's vBucket has 1 node(s) (0 replica(s))", { key: 'failed-over' });
+    expectObservable(pollDurability(observe, [{ key: 'moved', cas: 1n }, { key: 'failed-over', cas: 1n }], spec())).toBe('12ms (mf|)', { m: { index: 0 }, f: { index: 1, error } });
+    ts.flush();
+    t.is(rounds.length, 2);
+  });
+});
+
+test('every node refusing the key decides nothing either; past the deadline it is a timeout', (t) => {
+  const ts = marbleScheduler(t);
+  ts.run(({ cold, expectObservable }) => {
+    const { observe } = fakeObserve(cold, () => ts.now(), {}, () => [{ state: 'refused' }, { state: 'refused' }]);
+    const error = new TimeoutError('endure: durability requirements (persistTo=1, replicateTo=1) not met within 0.05s (reached: persisted on 0, replicated to 0)', { key: 'k' });
+    expectObservable(pollDurability(observe, [{ key: 'k', cas: 1n }], spec({ timeout: 0.05 }))).toBe('51ms (v|)', { v: { index: 0, error } });
+  });
+});
+
 test('a CAS that changes on the master while polling fails that key', (t) => {
   const ts = marbleScheduler(t);
   ts.run(({ cold, expectObservable }) => {

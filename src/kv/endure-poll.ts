@@ -1,7 +1,9 @@
 /**
  * Endure polling as an RxJS piece: observe rounds for every pending key in one batch, spaced by
  * an exponential backoff on RxJS timers (so a TestScheduler drives it in virtual time), until each
- * key is durable, can never be, or the timeout passes. Unsubscribing cancels the round in flight
+ * key is durable, can never be, or the timeout passes. A node that refuses a key as not its own
+ * (NOT_MY_VBUCKET: a failover or rebalance the client's map has not caught up with) decides
+ * nothing; the next round asks the refreshed map's nodes. Unsubscribing cancels the round in flight
  * and the timer. Used by endure()/endureMulti(), the durability phase of stores, and durable().
  * @internal
  * @module
@@ -9,7 +11,7 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { CouchbaseError, LcbStatus, TimeoutError } from '../errors/index.js';
 import type { ObserveResult } from '../results.js';
-import { evaluateDurability, type DurabilityProgress, type DurabilityRequirement } from './observe.js';
+import { evaluateDurability, refusedNodes, type DurabilityProgress, type DurabilityRequirement } from './observe.js';
 
 /** Delays between observe rounds, in seconds: `initial`, then × `factor` each round, at most `max`. */
 export interface Backoff {
@@ -80,8 +82,12 @@ export function pollDurability(
         const a = answers[j];
         const t = targets[i]!;
         if (a === undefined) return subscriber.next({ index: i, error: CouchbaseError.fromRc(LcbStatus.LCB_ERR_SDK_INTERNAL, { key: t.key, message: 'endure: observe gave no answer for the key' }) });
-        if (a instanceof CouchbaseError) return subscriber.next({ index: i, error: a });
-        const verdict = evaluateDurability(t.key, a.value, { ...spec, cas: t.cas });
+        if (a instanceof CouchbaseError) {
+          // Every node the map named refused the key as not theirs: ask again on the refreshed map.
+          if (a.rc === LcbStatus.LCB_ERR_NOT_MY_VBUCKET) return void still.push(i);
+          return subscriber.next({ index: i, error: a });
+        }
+        const verdict = evaluateDurability(t.key, a.value, { ...spec, cas: t.cas }, refusedNodes(a));
         if (verdict instanceof CouchbaseError) return subscriber.next({ index: i, error: verdict });
         if (verdict.met) return subscriber.next({ index: i });
         progress[i] = verdict;

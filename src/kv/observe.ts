@@ -13,7 +13,19 @@ import { multiEntries } from '../multi.js';
 import type { CallSite, Op } from '../op.js';
 import type { MultiResult } from '../results.js';
 
-/** Builds an observe for one key; its result lists every node, master first. */
+/**
+ * Per observe result, the nodes the client's map asked that answered NOT_MY_VBUCKET: they hold no
+ * copy now, and the map is being refreshed (a failover or a rebalance the client has not heard
+ * of yet). Kept out of the result's public shape.
+ */
+const refusals = new WeakMap<ObserveResult, number>();
+
+/** How many nodes refused an observe as not theirs (see above). */
+export function refusedNodes(result: ObserveResult): number {
+  return refusals.get(result) ?? 0;
+}
+
+/** Builds an observe for one key; its result lists every node that answered, master first. */
 export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<ObserveResult> {
   const k = ctx.encodeKey(where, key);
   return {
@@ -21,8 +33,10 @@ export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<Obs
     decode: (rs) => {
       const infos: ObserveInfo[] = [];
       let rc = 0;
+      let refused = 0;
       for (const r of rs) {
         if (r.rc !== 0) {
+          if (r.rc === LcbStatus.LCB_ERR_NOT_MY_VBUCKET) refused++;
           rc ||= r.rc;
           continue;
         }
@@ -34,7 +48,9 @@ export function observeOp(ctx: KvContext, where: string, key: string): KeyOp<Obs
         infos.push({ status: r.aux & 0xff, cas: r.cas, master: (r.aux & 0x100) !== 0, server });
       }
       infos.sort((a, b) => Number(b.master) - Number(a.master));
-      return new ObserveResult(key, infos.length > 0 && !infos.some((i) => i.master) && rc === 0 ? 0 : infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
+      const result = new ObserveResult(key, infos.length > 0 ? 0 : rc || LcbStatus.LCB_ERR_GENERIC, infos);
+      if (refused > 0) refusals.set(result, refused);
+      return result;
     },
   };
 }
@@ -58,12 +74,14 @@ export interface DurabilityRequirement {
 
 /**
  * Decides whether observe answers meet a durability requirement for the mutation with `cas`
- * (0n: any).
+ * (0n: any). Nodes that `refused` the observe as not theirs count as copies the map still names,
+ * never as progress: whether the requirement is impossible is for the next round, on the
+ * refreshed map, to say (a vBucket moving in a rebalance still has its copies).
  * @returns the progress, or an error when the requirement can never be met
  * @internal
  */
-export function evaluateDurability(key: string, infos: ObserveInfo[], o: DurabilityRequirement & { cas: bigint }): DurabilityProgress | CouchbaseError {
-  const nodes = infos.length;
+export function evaluateDurability(key: string, infos: ObserveInfo[], o: DurabilityRequirement & { cas: bigint }, refused = 0): DurabilityProgress | CouchbaseError {
+  const nodes = infos.length + refused;
   if (o.persistTo > nodes || o.replicateTo > Math.max(0, nodes - 1)) {
     return new DurabilityError(
       `durability impossible: persistTo=${o.persistTo}, replicateTo=${o.replicateTo} but the key's vBucket has ${nodes} node(s) (${Math.max(0, nodes - 1)} replica(s))`,

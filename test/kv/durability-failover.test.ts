@@ -9,9 +9,9 @@ import { startEmulator } from '../../emulator/index.js';
 
 const N = 1000;
 
-async function cluster() {
+async function cluster(timeout = 5) {
   const emu = await startEmulator({ nodes: 3, replicas: 1, buckets: ['default'] });
-  const cb = await connect({ connectionString: `${emu.connectionString}/default`, username: emu.username, password: emu.password, timeout: 5 });
+  const cb = await connect({ connectionString: `${emu.connectionString}/default`, username: emu.username, password: emu.password, timeout });
   // Persistence slow enough that the failover lands while the keys are being polled.
   await emu.setDelays({ persistenceMs: 150 });
   return { emu, cb, stop: async () => { await cb.close(); await emu.stop(); } };
@@ -97,3 +97,38 @@ test('single-key forms and items: the failure is the key\'s own, the result and 
     await stop();
   }
 });
+
+test('a failover the client has not heard of: a replica that refuses observe makes durability fail as impossible, without waiting out the timeout', async (t) => {
+  const timeout = 20;
+  const { emu, cb, stop } = await cluster(timeout);
+  try {
+    const bucket = emu.cluster.bucket('default')!;
+    const before = bucket.map.map((row) => [...row]);
+    await emu.failover(1);
+    // The emulator pushes no map to KV clients: this client still sends these keys' observes to
+    // node 1, their replica. Their masters stay, and are not vBucket 0's (where libcouchbase used
+    // to resend a refused observe, which refused it again until the operation timed out).
+    const vb0 = bucket.map[0]![0];
+    const keys = Array.from({ length: 2000 }, (_, i) => `stale-${i}`)
+      .filter((k) => {
+        const row = before[bucket.vbucketOf(k)]!;
+        return row[0] !== 1 && row[0] !== vb0 && row[1] === 1;
+      })
+      .slice(0, 8);
+    t.is(keys.length, 8);
+    const started = Date.now();
+    const outcomes = await Promise.all(keys.map((k) => cb.set(k, 1, { persistTo: 1, replicateTo: 1 }).then((r) => r, (e: unknown) => e)));
+    // Not a speed check: a refused observe used to be resent until the operation timed out.
+    t.true(Date.now() - started < (timeout * 1000) / 2, `settled after ${Date.now() - started} ms, not at the ${timeout} s timeout`);
+    for (const [i, o] of outcomes.entries()) {
+      t.true(o instanceof DurabilityError, `${keys[i]}: ${String(o)}`);
+      t.regex((o as Error).message, /durability impossible/);
+    }
+    const seen = await cb.observe(keys[0]!);
+    t.is(seen.value.length, 1, 'observe lists the one node that holds the key');
+    t.true(seen.value[0]!.master);
+  } finally {
+    await stop();
+  }
+});
+
