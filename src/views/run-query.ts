@@ -18,7 +18,7 @@ import { View, type ViewPlan } from './view.js';
 export interface QueryOptions<T = ViewRow> extends QueryParams {
   /** The server parameters as a Query object, a plain object, or an encoded query string used as given (one request, no paging). */
   query?: Query | QueryParams | string;
-  /** Fetch each row's document (one batched multi-get per page). Default false. */
+  /** Fetch each row's document (one batched multi-get per batch of rows, as they arrive). Default false. */
   includeDocs?: boolean;
   /** The seed's option: rows always stream a page at a time here, so it is accepted and changes nothing. */
   streaming?: boolean;
