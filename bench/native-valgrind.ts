@@ -3,7 +3,8 @@
  * valgrind's summary for the addon's own frames: key-value operations against memcached, and
  * view queries and design-document HTTP requests against the emulator (run by this script,
  * outside valgrind): a query to its end, cancels mid-stream and at once, requests in flight at
- * close, and both refused on memcached://.
+ * close, and both refused on memcached://; observe before and after a failover of a 3-node
+ * emulator that the client hears of only from the nodes' NOT_MY_VBUCKET answers.
  *
  *   npx tsx bench/native-valgrind.ts [--addon build/Release/couchbase_rx.node]
  *
@@ -34,6 +35,11 @@ const map = 'function (doc, meta) { for (var i = 0; i < 2000; i++) emit([doc.n, 
 writeFileSync(join(sample, 'design_docs', 'vg.json'), JSON.stringify({ _id: '_design/vg', views: { rows: { map } } }));
 const emu = await startEmulator({ nodes: 2, samples: { default: sample } });
 const viewConn = { connstr: `${emu.connectionString}/default`, username: emu.username, password: emu.password };
+// Three nodes with a replica each, for observe across a failover the client has not heard of.
+const emuFo = await startEmulator({ nodes: 3, replicas: 1, buckets: ['default'] });
+const foConn = { connstr: `${emuFo.connectionString}/default`, username: emuFo.username, password: emuFo.password };
+const failoverUrl = `${emuFo.restUrl}/_emulator/nodes/1/failover`;
+const failoverAuth = `Basic ${Buffer.from(`${emuFo.username}:${emuFo.password}`).toString('base64')}`;
 
 const workload = `
 const a = require(${JSON.stringify(addon)});
@@ -56,11 +62,11 @@ function packed(b) {
 // Deliveries of one response go to the bound single-response callback (numbers in the one-command
 // block, bytes in the scratch buffer); bindOne's submitOne takes its numbers from the block (src/binding.ts
 // ONE_BLOCK), the key from there (ASCII) or as its argument.
-function open(connstr, opts = {}) {
+function open(connstr, opts = {}, rcs) {
   let pending = 0, done;
   const settle = (finals) => { pending -= finals; if (pending === 0 && done) done(); };
   const conn = new a.Connection({ connstr, operationTimeoutUs: 20e6, configTimeoutUs: 20e6, ...opts },
-    (r) => settle(r.final.reduce((x, y) => x + y, 0)));
+    (r) => { if (rcs) for (let i = 0; i < r.count; i++) rcs.push(r.rc[i]); settle(r.final.reduce((x, y) => x + y, 0)); });
   const block = new ArrayBuffer(384), v = new DataView(block);
   const submitOne = conn.bindOne(block, (data, text) => settle(v.getUint32(352, true)));
   const run = (b) => new Promise((res) => { pending += b.count; done = res; conn.submit(b); });
@@ -132,6 +138,21 @@ function open(connstr, opts = {}) {
   const refused = await new Promise((res) => m.conn.viewQuery({ design: 'd', view: 'v' }, (_rows, end) => end && res(end.rc)));
   await m.close();
   console.log('views:', JSON.stringify({ full, errors: errors.map((e) => e.rc), byKeys: byKeys.rows, canceled, statuses, refused }));
+  // observe before a failover, on the stale map just after it (replicas refuse with
+  // NOT_MY_VBUCKET: patch 0018 delivers that as the node's answer), and on the refreshed map
+  const { connstr: foConnstr, ...foAuth } = ${JSON.stringify(foConn)};
+  const rcs = [];
+  const f = await open(foConnstr, foAuth, rcs);
+  await f.run(batch(10, keys, Buffer.alloc(20, 'f')));
+  const observed = {};
+  for (const when of ['before', 'stale map', 'refreshed map']) {
+    if (when === 'stale map') await fetch(${JSON.stringify(failoverUrl)}, { method: 'POST', headers: { authorization: ${JSON.stringify(failoverAuth)} } });
+    rcs.length = 0;
+    await f.run(batch(30, keys));
+    observed[when] = rcs.reduce((m, rc) => ((m['rc ' + rc] = (m['rc ' + rc] ?? 0) + 1), m), {});
+  }
+  await f.close();
+  console.log('failover observe:', JSON.stringify(observed));
   console.log('workload done');
 })();`;
 const script = join(dir, 'workload.cjs');
@@ -150,6 +171,7 @@ await once(child, 'exit');
 clearTimeout(killer);
 await mc.stop();
 await emu.stop();
+await emuFo.stop();
 const text = readFileSync(log, 'utf8');
 console.log(stdout.trim());
 const records = text.split(/\n==\d+== \n/).filter((b) => /couchbase_rx\.node|cbrx::|lcb/.test(b) && /(definitely|indirectly) lost|Invalid|uninitialised/.test(b));
