@@ -15,7 +15,8 @@
  * are interleaved: every round runs each client once; the median pass is reported.
  * Besides rows/s (wall clock), each pass reports the CPU time the client and the emulator spent
  * per row: on a shared machine the wall clock moves with the load, CPU per row much less.
- * Run: `npx tsx bench/views.ts [--quick]` (5 rounds; quick: 10,000 rows, a 100,000-row stream, 3 rounds).
+ * Run: `npx tsx bench/views.ts [--quick] [--only throughput|stream]` (5 rounds; quick: 10,000 rows,
+ * a 100,000-row stream, 3 rounds; --only: the 100,000-row phases or the big view alone).
  * Profile: `VIEWS_BENCH_PROFILE=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import=tsx bench/views.ts`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { bundled } from './harness/bundle.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only throughput` or `--only stream`: one part of the run (for working on it). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const smallDocs = quick ? 10_000 : 100_000;
 const fanDocs = quick ? 100 : 1_000;
 const rowsPerFanDoc = 1_000;
@@ -329,7 +332,7 @@ async function parent(): Promise<void> {
       workers.push(...ws);
       return ws;
     };
-    const throughput = spawn(['rows', 'rows (subscribe)', 'includeDocs'], smallDocs);
+    const throughput = only === 'stream' ? [] : spawn(['rows', 'rows (subscribe)', 'includeDocs'], smallDocs);
     await Promise.all(throughput.map((w) => w.ready()));
     for (let round = 1; round <= rounds; round++) {
       console.error(`round ${round} of ${rounds}`);
@@ -338,7 +341,7 @@ async function parent(): Promise<void> {
     for (const w of throughput) await w.finish();
 
     // The big view last: one pass each, RSS is what it is about.
-    const streams = spawn(['stream', 'stream (fast)'], fanDocs * rowsPerFanDoc);
+    const streams = only === 'throughput' ? [] : spawn(['stream', 'stream (fast)'], fanDocs * rowsPerFanDoc);
     await Promise.all(streams.map((w) => w.ready()));
     console.error(`${(fanDocs * rowsPerFanDoc).toLocaleString('en')}-row view`);
     for (const w of streams) {
@@ -374,6 +377,7 @@ function report(workers: Worker[], loadBefore: string, loadAfter: string): void 
     console.log(`| ${w.client} | ${consumer} | ${p.rowsPerSec.toLocaleString('en')} | ${p.baseRssMb.toFixed(0)} MB | ${(p.peakRssMb - p.baseRssMb).toFixed(1)} MB | ${w.maxRssMb.toFixed(0)} MB |`);
   }
   console.log(`\nload average before ${loadBefore}, after ${loadAfter}`);
+  if (only) return;
   const best = (phase: Phase) => Math.max(find('couchbase@3.2.7', phase)!.median, find('couchbase@4.7.1', phase)!.median);
   const rowsRatio = find('couchbase-rx', 'rows')!.median / best('rows');
   const docsRatio = find('couchbase-rx', 'includeDocs')!.median / best('includeDocs');

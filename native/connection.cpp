@@ -381,7 +381,7 @@ void Connection::idle_cb(uv_idle_t *) {}
 // the check phase would only add the rest of the poll and a handle start and stop per reply to
 // the time between the reply and the request that follows it. While more is awaited, responses
 // still gather until the check phase, so that bulk replies and view rows that come in many
-// reads of one iteration cross into JS once.
+// reads of one iteration cross into JS in few calls: at most one per kRowBatchBytes of rows.
 void cbrx_reading(void *reader, int starting) {
   auto *conn = static_cast<cbrx::Connection *>(reader);
   if (starting) {
@@ -390,7 +390,7 @@ void cbrx_reading(void *reader, int starting) {
   }
   if (--conn->reading_ > 0 || !conn->delivery_due_) return;
   conn->delivery_due_ = false;
-  if (conn->inflight_ == 0 && conn->requests_.empty()) {
+  if ((conn->inflight_ == 0 && conn->requests_.empty()) || conn->rows_due()) {
     conn->deliver_events();
   } else {
     conn->schedule_delivery();
@@ -398,6 +398,14 @@ void cbrx_reading(void *reader, int starting) {
 }
 
 namespace cbrx {
+
+bool Connection::rows_due() const {
+  for (uint32_t id : pending_requests_) {
+    auto it = requests_.find(id);
+    if (it != requests_.end() && it->second->rows.size() >= kRowBatchBytes) return true;
+  }
+  return false;
+}
 
 void Connection::check_cb(uv_check_t *handle) {
   auto *conn = static_cast<Connection *>(handle->data);

@@ -1,7 +1,8 @@
 // View queries and HTTP requests in flight: their bookkeeping, cancellation and delivery.
 // libcouchbase's callbacks (native/ops/view.cpp, native/ops/http.cpp) only append to a request
-// and list it; the check phase hands each listed request to JS in one call (deliver_requests),
-// so a view streaming thousands of rows costs one JS call per loop iteration, not one per row.
+// and list it; the check phase, or the end of a read that brought 16 KiB of rows
+// (kRowBatchBytes), hands each listed request to JS in one call (deliver_requests), so a view
+// streaming thousands of rows costs a JS call per batch of rows, never one per row.
 #include <algorithm>
 
 #include "addon.h"
