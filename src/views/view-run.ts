@@ -4,7 +4,8 @@
  * that keeps up holds only the latest batch, so the garbage of a long view dies young (a whole
  * page waiting in memory outlived V8's scavenges and grew its young generation to the maximum).
  * While a batch is being processed (documents fetched for `includeDocs`), the batches that arrive
- * meanwhile are processed together next. A row processor is given whole pages, as documented.
+ * meanwhile are processed together next (up to DOCS_BATCH_ROWS rows a fetch). A row processor is
+ * given whole pages, as documented.
  * @internal
  * @module
  */
@@ -30,6 +31,13 @@ export interface RunPlan<T> {
   includeDocs: boolean;
   rowProcessor?: RowProcessor<T>;
 }
+
+/**
+ * Rows whose documents one `includeDocs` fetch reads, at most (whole batches): the documents of
+ * a fetch are all alive until it completes, so a fetch of a whole page kept thousands of decoded
+ * documents across V8's scavenges.
+ */
+const DOCS_BATCH_ROWS = 1000;
 
 export class ViewRun<T> {
   readonly #core: ConnectionCore;
@@ -97,9 +105,8 @@ export class ViewRun<T> {
   }
 
   #process(): void {
-    const rows = this.#waiting.length === 1 ? this.#waiting[0]! : this.#waiting.flat();
-    this.#waiting = [];
     const { includeDocs, rowProcessor } = this.#plan;
+    const rows = this.#take(!rowProcessor && includeDocs ? DOCS_BATCH_ROWS : Infinity);
     if (!rowProcessor && !includeDocs) {
       this.#sink.rows(viewRows(rows) as T[]);
       return this.pump();
@@ -114,6 +121,15 @@ export class ViewRun<T> {
       this.#sink.rows(items);
       this.pump();
     }, (e: unknown) => this.#fail(e));
+  }
+
+  /** The waiting batches, in order, up to about `limit` rows (whole batches; at least one). */
+  #take(limit: number): RawRow[] {
+    let n = 0;
+    let count = 0;
+    while (n < this.#waiting.length && (n === 0 || count + this.#waiting[n]!.length <= limit)) count += this.#waiting[n++]!.length;
+    const taken = this.#waiting.splice(0, n);
+    return taken.length === 1 ? taken[0]! : taken.flat();
   }
 
   #end(): void {
