@@ -150,9 +150,11 @@ test.serial('200,000 rows arrive whole, in batches (one per loop iteration or pe
   t.deepEqual(run.rows.slice(0, 2), [{ id: 'big:0', key: 0, value: null }, { id: 'big:0', key: 1, value: null }]);
   t.true(run.rows.every((row, i) => row.key === i));
   t.log(`${BIG_ROWS} rows in ${run.deliveries.length} calls`);
-  // About 8 MB of rows: some 500 batches of 16 KiB at most, fewer when reads come in bursts.
+  // About 8 MB of rows, in batches of 16 KiB or what one loop iteration read (which can be a
+  // few rows): some 500 calls at most, most of them with hundreds of rows.
   t.true(run.deliveries.length < 600);
-  t.true(run.deliveries.slice(0, -1).every((n) => n >= 100), 'every batch but the last holds many rows');
+  const median = [...run.deliveries].sort((a, b) => a - b)[run.deliveries.length >> 1]!;
+  t.true(median >= 100, `median batch: ${median} rows`);
 });
 
 test.serial('cancel mid-stream: no callback after it, the socket is closed', async (t) => {
