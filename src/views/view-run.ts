@@ -12,7 +12,7 @@
 import type { Subscription } from 'rxjs';
 import type { Couchbase } from '../connection.js';
 import type { ConnectionCore } from '../core/core.js';
-import type { ViewPager } from './pager.js';
+import { ViewPager, type PagerSpec } from './pager.js';
 import { collectRows, viewRows, withDocs, type RowProcessor } from './row-processor.js';
 import type { RawRow, ViewMeta } from './transport.js';
 
@@ -26,8 +26,9 @@ export interface RowSink<T> {
   wantsMore(): boolean;
 }
 
-/** What a run makes of its rows. */
+/** What a run pages over and makes of its rows. */
 export interface RunPlan<T> {
+  pager: PagerSpec;
   includeDocs: boolean;
   rowProcessor?: RowProcessor<T>;
 }
@@ -52,11 +53,11 @@ export class ViewRun<T> {
   #processing = false;
   #stopped = false;
 
-  constructor(core: ConnectionCore, connection: Couchbase, plan: RunPlan<T>, pager: ViewPager, sink: RowSink<T>) {
+  constructor(core: ConnectionCore, connection: Couchbase, plan: RunPlan<T>, sink: RowSink<T>) {
     this.#core = core;
     this.#connection = connection;
     this.#plan = plan;
-    this.#pager = pager;
+    this.#pager = new ViewPager(core, plan.pager);
     this.#sink = sink;
   }
 

@@ -11,18 +11,13 @@ import type { Couchbase } from '../connection.js';
 import type { ConnectionCore } from '../core/core.js';
 import { CouchbaseError, HttpError, LcbStatus } from '../errors/index.js';
 import type { CallSite } from '../op.js';
-import { ViewPager, type PagerSpec } from './pager.js';
-import type { RowProcessor } from './row-processor.js';
 import type { ViewRow } from './rows.js';
 import type { ViewMeta } from './transport.js';
 import { RowIterator } from './row-iterator.js';
-import { ViewRun } from './view-run.js';
+import { ViewRun, type RunPlan } from './view-run.js';
 
-/** How a View runs: what to page over and what to make of each page. */
-export interface ViewPlan<T> {
-  pager: PagerSpec;
-  includeDocs: boolean;
-  rowProcessor?: RowProcessor<T>;
+/** How a View runs: what to page over, what to make of each page, and whether errors stop it. */
+export interface ViewPlan<T> extends RunPlan<T> {
   /** Fail the run with the server's errors (`onError: 'stop'`). */
   stopOnErrors: boolean;
 }
@@ -91,7 +86,7 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
   #subscribeRows(subscriber: Subscriber<T>): TeardownLogic {
     const plan = this.#plan;
     if (!('pager' in plan)) return subscriber.error(this.#located(plan));
-    const run = new ViewRun(this.#core, this.#connection, plan, new ViewPager(this.#core, plan.pager), {
+    const run = new ViewRun(this.#core, this.#connection, plan, {
       rows: (items) => {
         for (let i = 0; i < items.length && !subscriber.closed; i++) subscriber.next(items[i]!);
       },
@@ -121,7 +116,7 @@ export class View<T = ViewRow> extends Observable<T> implements AsyncIterable<T>
       };
     }
     const lowWater = Math.max(1, Math.floor(plan.pager.pageSize / 4));
-    return new RowIterator<T>((sink) => new ViewRun(this.#core, this.#connection, plan, new ViewPager(this.#core, plan.pager), sink), lowWater, {
+    return new RowIterator<T>((sink) => new ViewRun(this.#core, this.#connection, plan, sink), lowWater, {
       finish: (meta) => this.#finish(plan, meta),
       located: (e) => this.#located(e),
     });
